@@ -1,0 +1,406 @@
+/**
+ * The one configuration schema of Quire (`quire.yaml`). It is the single source of truth for every
+ * target: the Kubernetes manifests, the Helm chart's values.yaml and values.schema.json, and (later)
+ * the local stack and the web app. Defaults are the seed system's values (SPEC S2–S11, S14).
+ *
+ * Every field carries a description (it becomes the comment in `quire init` and values.yaml) and an
+ * example (it is quoted in the error message when a value is wrong).
+ */
+import { z } from 'zod';
+import { CPU_QUANTITY_PATTERN, MEMORY_QUANTITY_PATTERN, parseCpu, parseMemory } from './quantity.js';
+
+/** The seed's NFS provisioner sample address that kept every PVC Pending (SPEC S4). */
+export const SEED_SAMPLE_NFS_SERVER = '10.3.243.101';
+
+/** JSON Schema keyword marking a field whose value is copied into manifests, never branched on. */
+export const PASSTHROUGH = 'x-quire-passthrough';
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+const IMAGE = /^[a-z0-9]+([._/:@-][a-zA-Z0-9]+)*$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+const text = (description: string, example: string) => z.string().meta({ description, examples: [example] });
+
+const dnsLabel = (description: string, example: string, max = 63) =>
+  text(description, example)
+    .max(max, { message: `must be at most ${max} characters` })
+    .regex(DNS_LABEL, {
+      message: 'must be a DNS label: lowercase letters, digits and "-", starting with a letter',
+    });
+
+const image = (description: string, example: string) =>
+  text(description, example).regex(IMAGE, { message: 'must be a container image reference' });
+
+const pullPolicy = z
+  .enum(['Always', 'IfNotPresent', 'Never'])
+  .default('IfNotPresent')
+  .meta({
+    description: 'When the kubelet pulls the image.',
+    examples: ['IfNotPresent'],
+    [PASSTHROUGH]: true,
+  });
+
+const cpu = (description: string, example: string) =>
+  text(description, example).regex(CPU_QUANTITY_PATTERN, {
+    message: 'must be a CPU quantity: cores ("0.5", "2") or millicores ("100m")',
+  });
+
+const memory = (description: string, example: string) =>
+  text(description, example).regex(MEMORY_QUANTITY_PATTERN, {
+    message: 'must be a memory quantity such as "128Mi" or "1Gi"',
+  });
+
+const integer = (description: string, example: number, min: number, max: number) =>
+  z
+    .number()
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` })
+    .meta({ description, examples: [example] });
+
+const resources = (requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) =>
+  z
+    .strictObject({
+      requests: z
+        .strictObject({
+          cpu: cpu(
+            'CPU the scheduler reserves per pod; the HPA measures utilisation against it.',
+            '100m',
+          ).default(requests.cpu),
+          memory: memory('Memory the scheduler reserves per pod.', '128Mi').default(requests.memory),
+        })
+        .prefault({})
+        .meta({ description: 'Resources reserved for each pod.' }),
+      limits: z
+        .strictObject({
+          cpu: cpu('CPU limit per pod (throttled above it).', '500m').default(limits.cpu),
+          memory: memory('Memory limit per pod (OOMKilled above it).', '256Mi').default(limits.memory),
+        })
+        .prefault({})
+        .meta({ description: 'Upper bounds for each pod.' }),
+    })
+    .prefault({})
+    .meta({ description: 'Requests and limits of the main container.' })
+    .superRefine((value, ctx) => {
+      if (parseCpu(value.limits.cpu) < parseCpu(value.requests.cpu)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['limits', 'cpu'],
+          message: `limit ${value.limits.cpu} is below the request ${value.requests.cpu}; a limit must be at least the request`,
+        });
+      }
+      if (parseMemory(value.limits.memory) < parseMemory(value.requests.memory)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['limits', 'memory'],
+          message: `limit ${value.limits.memory} is below the request ${value.requests.memory}; a limit must be at least the request`,
+        });
+      }
+    });
+
+const autoscaling = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Scale the web tier on CPU with a HorizontalPodAutoscaler (autoscaling/v2).' }),
+    minReplicas: integer('Fewest web pods the autoscaler keeps.', 2, 1, 100).default(2),
+    maxReplicas: integer('Most web pods the autoscaler starts.', 5, 1, 100).default(5),
+    targetCPUUtilizationPercentage: integer(
+      'Average CPU use, in percent of the request, that the autoscaler aims for.',
+      70,
+      1,
+      100,
+    ).default(70),
+    scaleDownStabilizationSeconds: integer(
+      'How long load must stay low before pods are removed (avoids flapping).',
+      300,
+      0,
+      3600,
+    ).default(300),
+  })
+  .prefault({})
+  .meta({ description: 'CPU autoscaling of the web tier (SPEC S8).' })
+  .superRefine((value, ctx) => {
+    if (value.minReplicas > value.maxReplicas) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minReplicas'],
+        message: `minReplicas ${value.minReplicas} is greater than maxReplicas ${value.maxReplicas}; lower minReplicas or raise maxReplicas`,
+      });
+    }
+  });
+
+const web = z
+  .strictObject({
+    replicas: integer(
+      'Web pods when autoscaling is off; the starting count when it is on.',
+      3,
+      1,
+      100,
+    ).default(3),
+    images: z
+      .strictObject({
+        quire: image(
+          'Image of the Quire web app (build it from the Dockerfile in this repository).',
+          'quire:0.1.0',
+        )
+          .default('quire:0.1.0')
+          .meta({ [PASSTHROUGH]: true }),
+        wordpress: image('Image of the WordPress workload.', 'wordpress:6.8-php8.3-apache').default(
+          'wordpress:6.8-php8.3-apache',
+        ),
+      })
+      .prefault({})
+      .meta({ description: 'Container image of each workload.' }),
+    imagePullPolicy: pullPolicy,
+    resources: resources({ cpu: '100m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
+    autoscaling,
+  })
+  .prefault({})
+  .meta({ description: 'The web tier (SPEC S7–S9).' });
+
+const database = z
+  .strictObject({
+    image: image(
+      'MariaDB server image; it must contain mariadbd, mariadb-backup, mbstream and socat (the official image does).',
+      'mariadb:11.4',
+    ).default('mariadb:11.4'),
+    imagePullPolicy: pullPolicy,
+    replicas: integer(
+      'MariaDB pods: ordinal 0 is the primary, the others are read replicas.',
+      2,
+      1,
+      9,
+    ).default(2),
+    name: text('Database the web app uses.', 'quire')
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/, { message: 'must be a database name: letters, digits and "_"' })
+      .default('quire'),
+    user: text('Least-privilege user the web app connects as.', 'quire')
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,31}$/, {
+        message: 'must be a user name: letters, digits and "_", 32 at most',
+      })
+      .default('quire'),
+    existingSecret: dnsLabel(
+      'Name of an existing Secret with keys root-password, replication-password, password and monitor-password; null lets Quire generate one.',
+      'my-db-credentials',
+      253,
+    )
+      .nullable()
+      .default(null),
+    storage: z
+      .strictObject({
+        size: memory('Size of each MariaDB data volume.', '1Gi').default('1Gi'),
+        storageClass: dnsLabel(
+          'StorageClass of the data volumes; null uses the NFS class when storage.nfs is enabled, else the cluster default.',
+          'nfs-client',
+          253,
+        )
+          .nullable()
+          .default(null),
+      })
+      .prefault({})
+      .meta({ description: 'The PersistentVolumeClaim template of the StatefulSet (ReadWriteOnce).' }),
+    resources: resources({ cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
+    maxReplicationLagSeconds: integer(
+      'Replication lag above which a replica is reported lagging (alerts, doctor, web app).',
+      30,
+      1,
+      86400,
+    ).default(30),
+    exporterImage: image(
+      'Prometheus mysqld-exporter sidecar image (used when monitoring is enabled).',
+      'prom/mysqld-exporter:v0.17.2',
+    ).default('prom/mysqld-exporter:v0.17.2'),
+  })
+  .prefault({})
+  .meta({ description: 'The replicated MariaDB (SPEC S2, S3, S5, S6).' });
+
+const tls = z
+  .strictObject({
+    mode: z
+      .enum(['selfSigned', 'certManager', 'existingSecret'])
+      .default('selfSigned')
+      .meta({
+        description:
+          'Where the certificate comes from: selfSigned (generated once, kept stable), certManager (a Certificate for the issuer below), existingSecret (a kubernetes.io/tls Secret you made).',
+        examples: ['selfSigned'],
+      }),
+    existingSecret: text(
+      'The kubernetes.io/tls Secret to use when mode is existingSecret.',
+      'my-site-tls',
+    ).default(''),
+    issuerName: dnsLabel('cert-manager issuer for mode certManager.', 'letsencrypt', 253).default(
+      'letsencrypt',
+    ),
+    issuerKind: z
+      .enum(['ClusterIssuer', 'Issuer'])
+      .default('ClusterIssuer')
+      .meta({
+        description: 'Kind of the cert-manager issuer.',
+        examples: ['ClusterIssuer'],
+        [PASSTHROUGH]: true,
+      }),
+  })
+  .prefault({})
+  .meta({ description: 'TLS of the Ingress (SPEC S10).' })
+  .superRefine((value, ctx) => {
+    if (value.mode === 'existingSecret' && value.existingSecret === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['existingSecret'],
+        message:
+          'mode is existingSecret but no Secret is named; set existingSecret to the name of a kubernetes.io/tls Secret',
+      });
+    }
+  });
+
+const ingress = z
+  .strictObject({
+    host: text('Public host name of the site.', 'cccr-miniproject.com')
+      .regex(HOSTNAME, {
+        message: 'must be a fully qualified lowercase host name such as "blog.example.com"',
+      })
+      .default('cccr-miniproject.com'),
+    className: dnsLabel('IngressClass that serves the site.', 'nginx', 253).default('nginx'),
+    controllerNamespace: dnsLabel(
+      'Namespace of the Ingress controller; only it may reach the web pods.',
+      'ingress-nginx',
+    ).default('ingress-nginx'),
+    tls,
+  })
+  .prefault({})
+  .meta({ description: 'How the site is reached (SPEC S10).' });
+
+const nfs = z
+  .strictObject({
+    enabled: z.boolean().default(false).meta({
+      description: 'Install nfs-subdir-external-provisioner for dynamic volumes on an NFS export (SPEC S4).',
+    }),
+    server: text('NFS server address (IP or host name) that the nodes can mount.', '192.168.56.11').default(
+      '',
+    ),
+    path: text('Exported directory on the NFS server.', '/srv/nfs-volume').default(''),
+    storageClassName: dnsLabel('Name of the StorageClass the provisioner serves.', 'nfs-client', 253).default(
+      'nfs-client',
+    ),
+    defaultClass: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Make the NFS StorageClass the cluster default (as the seed did).' }),
+    image: image(
+      'Provisioner image.',
+      'registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2',
+    ).default('registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2'),
+  })
+  .prefault({})
+  .meta({ description: 'Optional NFS dynamic provisioner.' })
+  .superRefine((value, ctx) => {
+    if (!value.enabled) return;
+    if (value.server === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server'],
+        message: 'NFS is enabled but no server is set; set the address of your NFS server',
+      });
+    } else if (value.server === SEED_SAMPLE_NFS_SERVER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server'],
+        message: `${SEED_SAMPLE_NFS_SERVER} is the provisioner's sample address, not your NFS server; every PVC would stay Pending`,
+      });
+    } else if (!IPV4.test(value.server) && !HOSTNAME.test(value.server) && !DNS_LABEL.test(value.server)) {
+      ctx.addIssue({ code: 'custom', path: ['server'], message: 'must be an IPv4 address or a host name' });
+    }
+    if (value.path === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['path'],
+        message: 'NFS is enabled but no export path is set; set the directory the server exports',
+      });
+    } else if (!/^\/[^\s"'\\]*$/.test(value.path)) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'must be an absolute path without spaces' });
+    }
+  });
+
+const monitoring = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({
+      description:
+        'mysqld-exporter sidecars, ServiceMonitors, PrometheusRules and Grafana dashboards for kube-prometheus-stack (SPEC S11).',
+    }),
+    prometheusRelease: dnsLabel(
+      'Release label kube-prometheus-stack selects ServiceMonitors and rules by (the seed installed it as "prom").',
+      'prom',
+    ).default('prom'),
+    namespace: dnsLabel(
+      'Namespace of Prometheus; only it may scrape the metrics ports (the seed used "monitor").',
+      'monitor',
+    ).default('monitor'),
+  })
+  .prefault({})
+  .meta({ description: 'Monitoring with kube-prometheus-stack (SPEC S11).' });
+
+const logging = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({
+      description:
+        'A Fluent Bit DaemonSet that ships every container log with Kubernetes metadata (SPEC S14).',
+    }),
+    output: z
+      .enum(['loki', 'elasticsearch'])
+      .default('loki')
+      .meta({
+        description: "Where logs go: loki or elasticsearch (the seed's EFG stack).",
+        examples: ['loki'],
+      }),
+    lokiHost: text('Loki (or its gateway) host.', 'loki-gateway.logging.svc')
+      .regex(HOSTNAME, { message: 'must be a host name' })
+      .default('loki-gateway.logging.svc'),
+    lokiPort: integer('Loki port.', 80, 1, 65535).default(80),
+    elasticsearchHost: text('Elasticsearch host.', 'elasticsearch-master.logging.svc')
+      .regex(HOSTNAME, { message: 'must be a host name' })
+      .default('elasticsearch-master.logging.svc'),
+    elasticsearchPort: integer('Elasticsearch port.', 9200, 1, 65535).default(9200),
+    image: image('Fluent Bit image.', 'fluent/fluent-bit:3.2.10').default('fluent/fluent-bit:3.2.10'),
+  })
+  .prefault({})
+  .meta({ description: 'Central logging (SPEC S14).' });
+
+const storage = z.strictObject({ nfs }).prefault({}).meta({ description: 'Dynamic storage (SPEC S4).' });
+
+export const configSchema = z
+  .strictObject({
+    name: dnsLabel('Name prefix of every object (the Helm release name in the chart).', 'quire', 30).default(
+      'quire',
+    ),
+    namespace: dnsLabel(
+      'Namespace everything is installed in (the Helm release namespace in the chart).',
+      'quire',
+    ).default('quire'),
+    workload: z
+      .enum(['quire', 'wordpress'])
+      .default('quire')
+      .meta({
+        description: "What the web tier runs: quire (the Quire app) or wordpress (the seed's workload).",
+        examples: ['quire'],
+      }),
+    web,
+    database,
+    ingress,
+    storage,
+    monitoring,
+    logging,
+  })
+  .meta({ description: 'Quire configuration.' });
+
+/** A validated configuration with every default applied. */
+export type QuireConfig = z.output<typeof configSchema>;
+/** A configuration as written by a user: every field optional. */
+export type QuireConfigInput = z.input<typeof configSchema>;
+
+/** The configuration with every value at its default. */
+export function defaultConfig(): QuireConfig {
+  return configSchema.parse({});
+}

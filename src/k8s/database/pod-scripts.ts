@@ -1,0 +1,23 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../util/package-root.js';
+
+/** Directory of the MariaDB pod scripts and server config files (mounted at SCRIPTS_MOUNT). */
+export const POD_SCRIPTS_DIR = join(PACKAGE_ROOT, 'src', 'k8s', 'database', 'scripts');
+
+/** Where the scripts ConfigMap is mounted in every DB container. */
+export const SCRIPTS_MOUNT = '/etc/quire';
+
+/** The scripts and config templates, by file name, in a stable order. */
+export function podScriptFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(POD_SCRIPTS_DIR).sort()) {
+    files[name] = readFileSync(join(POD_SCRIPTS_DIR, name), 'utf8');
+  }
+  return files;
+}
+
+/** The command that runs one of the scripts in a container. */
+export function scriptCommand(script: string, ...args: string[]): string[] {
+  return ['bash', `${SCRIPTS_MOUNT}/${script}`, ...args];
+}

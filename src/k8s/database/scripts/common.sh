@@ -1,0 +1,56 @@
+# Shared by the MariaDB pod scripts. Sourced, not run. Uses only bash, coreutils, sed and the
+# MariaDB client tools, so the scripts behave the same on the official mariadb image and on a
+# Debian-built one.
+#
+# Inputs (environment):
+#   POD_NAME            this pod's name; its ordinal (the number after the last "-") picks the role
+#   DB_HEADLESS         headless Service giving pods stable names: <statefulset>-<n>.<DB_HEADLESS>
+#   PRIMARY_HOST        write endpoint; default <statefulset>-0.<DB_HEADLESS>
+#   PRIMARY_PORT        SQL port of the primary; default DB_PORT
+#   DONOR_HOST          pod a new replica clones from; default the pod before this one
+#   DONOR_CLONE_PORT    backup stream port of the donor; default CLONE_PORT
+#   DB_PORT, CLONE_PORT SQL port (3306) and backup stream port (3307)
+#   DATADIR, RUN_DIR    data directory, and a private in-memory directory for option files
+#   MARIADB_ROOT_PASSWORD, MARIADB_REPLICATION_PASSWORD, MARIADB_MONITOR_PASSWORD
+
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/quote.sh"
+
+: "${POD_NAME:?POD_NAME must name this pod}"
+DB_PORT=${DB_PORT:-3306}
+CLONE_PORT=${CLONE_PORT:-3307}
+DATADIR=${DATADIR:-/var/lib/mysql}
+RUN_DIR=${RUN_DIR:-/run/quire}
+TEMPLATES_DIR=${TEMPLATES_DIR:-$(dirname "${BASH_SOURCE[0]}")}
+ORDINAL=${POD_NAME##*-}
+STATEFULSET=${POD_NAME%-*}
+PRIMARY_HOST=${PRIMARY_HOST:-$STATEFULSET-0.${DB_HEADLESS:-$STATEFULSET}}
+PRIMARY_PORT=${PRIMARY_PORT:-$DB_PORT}
+DONOR_HOST=${DONOR_HOST:-$STATEFULSET-$((ORDINAL > 0 ? ORDINAL - 1 : 0)).${DB_HEADLESS:-$STATEFULSET}}
+DONOR_CLONE_PORT=${DONOR_CLONE_PORT:-$CLONE_PORT}
+# shellcheck disable=SC2034 # used by the scripts that source this file
+MY_CNF=$RUN_DIR/my.cnf
+ROOT_CNF=$RUN_DIR/root.cnf
+SOCKET=$RUN_DIR/mysqld.sock
+# Written once the data directory holds a complete server (initialised primary or prepared clone).
+# shellcheck disable=SC2034
+READY_MARKER=$DATADIR/.quire-ready
+
+log() { printf '%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$POD_NAME" "$*" >&2; }
+
+is_primary() { [ "$ORDINAL" -eq 0 ]; }
+
+# Run SQL on the local server as root.
+local_sql() { mariadb --defaults-extra-file="$ROOT_CNF" --socket="$SOCKET" --batch --skip-column-names "$@"; }
+
+# Wait until the local server answers SQL (at most $1 seconds).
+wait_for_local_server() {
+  local deadline=$((SECONDS + ${1:-300}))
+  until local_sql -e 'SELECT 1' >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "the local server did not answer within ${1:-300}s"
+      return 1
+    fi
+    sleep 2
+  done
+}

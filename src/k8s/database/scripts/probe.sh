@@ -1,0 +1,21 @@
+#!/bin/bash
+# Probes of the server container. live: the server process answers. ready: it answers SQL and,
+# on a replica, its SQL thread applies changes (a replica whose SQL thread stopped serves stale
+# reads, so it leaves the read Service; a lost primary alone does not make replicas unready).
+source "$(dirname "$0")/common.sh"
+
+case "${1:-}" in
+  live)
+    mariadb-admin --defaults-extra-file="$ROOT_CNF" --socket="$SOCKET" ping >/dev/null
+    ;;
+  ready)
+    local_sql -e 'SELECT 1' >/dev/null
+    if ! is_primary; then
+      [ "$(local_sql -e "SHOW SLAVE STATUS\G" | sed -n 's/^ *Slave_SQL_Running: //p')" = Yes ]
+    fi
+    ;;
+  *)
+    echo "usage: probe.sh live|ready" >&2
+    exit 2
+    ;;
+esac

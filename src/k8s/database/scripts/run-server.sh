@@ -1,0 +1,44 @@
+#!/bin/bash
+# Main container: start mariadbd with the config configure.sh wrote. On the primary's first
+# start, initialise the data directory with a temporary server that cannot be reached over the
+# network, set the root password and create the replication and monitoring users; only then is
+# the directory marked ready, so a crash half-way never leaves a server without a root password.
+source "$(dirname "$0")/common.sh"
+
+initialise_primary() {
+  log "initialising an empty data directory"
+  find "$DATADIR" -mindepth 1 -delete
+  mariadb-install-db --defaults-file="$MY_CNF" --auth-root-authentication-method=normal \
+    --skip-test-db --skip-name-resolve >/dev/null
+  mariadbd --defaults-file="$MY_CNF" --skip-networking &
+  local pid=$!
+  local deadline=$((SECONDS + 120))
+  until mariadb --socket="$SOCKET" -uroot -e 'SELECT 1' >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || { log "temporary server did not start"; exit 1; }
+    sleep 1
+  done
+  mariadb --socket="$SOCKET" -uroot <<SQL
+DELETE FROM mysql.global_priv WHERE User = '';
+DROP USER IF EXISTS 'mysql'@'localhost';
+CREATE USER IF NOT EXISTS 'replicator'@'%' IDENTIFIED BY $(sql_string "$MARIADB_REPLICATION_PASSWORD");
+GRANT REPLICATION SLAVE, REPLICATION SLAVE ADMIN, BINLOG MONITOR ON *.* TO 'replicator'@'%';
+CREATE USER IF NOT EXISTS 'exporter'@'127.0.0.1' IDENTIFIED BY $(sql_string "$MARIADB_MONITOR_PASSWORD")
+  WITH MAX_USER_CONNECTIONS 3;
+GRANT PROCESS, REPLICA MONITOR, BINLOG MONITOR, SELECT ON *.* TO 'exporter'@'127.0.0.1';
+ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_string "$MARIADB_ROOT_PASSWORD");
+FLUSH PRIVILEGES;
+SQL
+  mariadb-admin --defaults-extra-file="$ROOT_CNF" --socket="$SOCKET" shutdown
+  wait "$pid"
+  touch "$READY_MARKER"
+  log "data directory initialised"
+}
+
+if [ ! -f "$READY_MARKER" ]; then
+  if ! is_primary; then
+    log "replica data directory is incomplete; the clone step must fill it first"
+    exit 1
+  fi
+  initialise_primary
+fi
+exec mariadbd --defaults-file="$MY_CNF"

@@ -1,0 +1,91 @@
+/**
+ * The names of everything Quire makes, derived from the configuration in one place: the
+ * Kubernetes constructs, the chart and (later) the local stack and the doctor all ask here.
+ */
+import type { QuireConfig } from '../config/schema.js';
+
+export interface QuireNames {
+  /** StatefulSet of MariaDB; pod `<db>-0` is the primary. */
+  readonly db: string;
+  /** Headless Service giving each DB pod a stable DNS name (the write endpoint is its pod 0). */
+  readonly dbHeadless: string;
+  /** ClusterIP Service spreading reads over the ready DB pods. */
+  readonly dbRead: string;
+  /** DNS name of the primary inside the namespace. */
+  readonly dbPrimaryHost: string;
+  /** DNS name of the read Service inside the namespace. */
+  readonly dbReadHost: string;
+  /** Secret holding the DB passwords (the user's own when database.existingSecret is set). */
+  readonly dbSecret: string;
+  /** ConfigMap with the server config files and pod scripts. */
+  readonly dbConfig: string;
+  /** Job creating the app database and users. */
+  readonly dbBootstrap: string;
+  readonly web: string;
+  readonly webConfig: string;
+  readonly webSecret: string;
+  readonly ingress: string;
+  /** Secret holding the Ingress certificate. */
+  readonly tlsSecret: string;
+  readonly nfsProvisioner: string;
+  readonly logging: string;
+}
+
+export function quireNames(config: QuireConfig): QuireNames {
+  const { name } = config;
+  const db = `${name}-mariadb`;
+  return {
+    db,
+    dbHeadless: db,
+    dbRead: `${db}-read`,
+    dbPrimaryHost: `${db}-0.${db}`,
+    dbReadHost: `${db}-read`,
+    dbSecret: config.database.existingSecret ?? `${db}-credentials`,
+    dbConfig: `${db}-config`,
+    dbBootstrap: `${db}-bootstrap`,
+    web: `${name}-web`,
+    webConfig: `${name}-web-config`,
+    webSecret: `${name}-web-credentials`,
+    ingress: name,
+    tlsSecret:
+      config.ingress.tls.mode === 'existingSecret' ? config.ingress.tls.existingSecret : `${name}-tls`,
+    nfsProvisioner: `${name}-nfs-provisioner`,
+    logging: `${name}-fluent-bit`,
+  };
+}
+
+/** Parts of Quire, used as the `app.kubernetes.io/component` label. */
+export type Component =
+  'database' | 'database-bootstrap' | 'web' | 'storage' | 'logging' | 'monitoring' | 'edge';
+
+/** Labels that select the pods of one component of one installation. */
+export function selectorLabels(config: QuireConfig, component: Component): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'quire',
+    'app.kubernetes.io/instance': config.name,
+    'app.kubernetes.io/component': component,
+  };
+}
+
+/** Labels every object carries. */
+export function commonLabels(config: QuireConfig, component: Component): Record<string, string> {
+  return {
+    ...selectorLabels(config, component),
+    'app.kubernetes.io/part-of': 'quire',
+    'app.kubernetes.io/managed-by': 'quire',
+  };
+}
+
+/** Keys of the DB credentials Secret (generated, or the user's existing one). */
+export const DB_SECRET_KEYS = {
+  root: 'root-password',
+  replication: 'replication-password',
+  app: 'password',
+  monitor: 'monitor-password',
+} as const;
+
+/** Fixed DB ports: 3306 for SQL, 3307 for the clone stream, 9104 for the exporter. */
+export const DB_PORTS = { sql: 3306, clone: 3307, metrics: 9104 } as const;
+
+/** Port the web pods listen on (both workloads). */
+export const WEB_PORT = 8080;

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Build the pinned Go tools (helm, kubeconform, kube-score) into the Quire cache.
+#
+#   tools/build-go-tools.sh            # build all tools that are missing or stale
+#   tools/build-go-tools.sh helm       # only the named tool(s)
+#   QUIRE_FORCE=1 tools/build-go-tools.sh   # rebuild even if the stamp matches
+#
+# Output: ${QUIRE_CACHE:-$HOME/.cache/quire}/bin/<tool> plus <tool>.version (stamp).
+# A tool is skipped when its binary exists and its stamp matches the pinned
+# module version and the checksum of the go.mod/go.sum that pin it.
+# Versions are pinned only in tools/go/go.mod and tools/go/kube-score/go.mod.
+# Needs only a Go toolchain (>= 1.26 for helm/kubeconform) and the Go module proxy.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${QUIRE_CACHE:-$HOME/.cache/quire}"
+bindir="$cache/bin"
+mkdir -p "$bindir"
+
+# name | module dir (relative to tools/go) | module path | package
+tools_table='
+helm|.|helm.sh/helm/v3|helm.sh/helm/v3/cmd/helm
+kubeconform|.|github.com/yannh/kubeconform|github.com/yannh/kubeconform/cmd/kubeconform
+kube-score|kube-score|github.com/zegl/kube-score|github.com/zegl/kube-score/cmd/kube-score
+'
+
+# Pinned version of a module, read from go.mod without running go.
+pinned_version() { # moddir module
+  awk -v m="$2" '($1 == m || ($1 == "require" && $2 == m)) {
+      v = ($1 == "require") ? $3 : $2; print v; exit }' "$1/go.mod"
+}
+
+sha_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+want=("$@")
+selected() {
+  [[ ${#want[@]} -eq 0 ]] && return 0
+  local w; for w in "${want[@]}"; do [[ $w == "$1" ]] && return 0; done
+  return 1
+}
+
+for w in "${want[@]}"; do
+  grep -q "^$w|" <<<"$tools_table" || { echo "build-go-tools: unknown tool '$w' (helm, kubeconform, kube-score)" >&2; exit 2; }
+done
+
+command -v go >/dev/null || { echo "build-go-tools: 'go' not found on PATH" >&2; exit 1; }
+
+export CGO_ENABLED=0
+trap 'rm -f "$bindir"/*.tmp.$$' EXIT
+total_start=$SECONDS
+built=0
+while IFS='|' read -r name dir mod pkg; do
+  [[ -z $name ]] && continue
+  selected "$name" || continue
+  moddir="$here/go/$dir"
+  ver="$(pinned_version "$moddir" "$mod")"
+  [[ -n $ver ]] || { echo "build-go-tools: $mod not pinned in $moddir/go.mod" >&2; exit 1; }
+  stamp="$mod $ver gomod:$(sha_of "$moddir/go.mod" "$moddir/go.sum")"
+  bin="$bindir/$name"
+  if [[ -z ${QUIRE_FORCE:-} && -x $bin && -f $bin.version && "$(cat "$bin.version")" == "$stamp" ]]; then
+    echo "build-go-tools: $name $ver up to date ($bin)"
+    continue
+  fi
+
+  ldflags="-s -w"
+  case $name in
+    helm)
+      # Same -X flags as helm's own Makefile: version, and the default
+      # Capabilities.KubeVersion (client-go v0.N -> Kubernetes 1.N) used by
+      # `helm template`/`helm lint` when no cluster is reachable.
+      cgo="$(pinned_version "$moddir" k8s.io/client-go)"   # e.g. v0.37.0
+      kminor="$(echo "$cgo" | cut -d. -f2)"
+      ldflags+=" -X helm.sh/helm/v3/internal/version.version=$ver"
+      ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+      for p in pkg/lint/rules pkg/chartutil; do
+        ldflags+=" -X helm.sh/helm/v3/$p.k8sVersionMajor=1 -X helm.sh/helm/v3/$p.k8sVersionMinor=$kminor"
+      done
+      ;;
+    kubeconform) ldflags+=" -X main.version=$ver" ;;
+    kube-score)  ldflags+=" -X main.version=${ver#v}" ;;
+  esac
+
+  echo "build-go-tools: building $name $ver ..."
+  start=$SECONDS
+  tmp="$bin.tmp.$$"
+  # go.sum is committed, so the default -mod=readonly is enough (and fails
+  # loudly if go.mod/go.sum are out of sync instead of silently editing them).
+  (cd "$moddir" && go build -trimpath -ldflags="$ldflags" -o "$tmp" "$pkg")
+  mv -f "$tmp" "$bin"
+  printf '%s\n' "$stamp" >"$bin.version"
+  echo "build-go-tools: built $name $ver in $((SECONDS - start))s -> $bin"
+  built=$((built + 1))
+done <<<"$tools_table"
+
+echo "build-go-tools: done ($built built) in $((SECONDS - total_start))s; add $bindir to PATH"
