@@ -16,9 +16,17 @@ export const SEED_SAMPLE_NFS_SERVER = '10.3.243.101';
 export const PASSTHROUGH = 'x-quire-passthrough';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+// No look-ahead: the pattern is also checked by Helm (Go regexp, RE2) through values.schema.json.
+const HOSTNAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 const IMAGE = /^[a-z0-9]+([._/:@-][a-zA-Z0-9]+)*$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+const hostname = (description: string, example: string) =>
+  z
+    .string()
+    .meta({ description, examples: [example] })
+    .max(253, { message: 'must be at most 253 characters' })
+    .regex(HOSTNAME, { message: 'must be a fully qualified lowercase host name such as "blog.example.com"' });
 
 const text = (description: string, example: string) => z.string().meta({ description, examples: [example] });
 
@@ -258,11 +266,7 @@ const tls = z
 
 const ingress = z
   .strictObject({
-    host: text('Public host name of the site.', 'cccr-miniproject.com')
-      .regex(HOSTNAME, {
-        message: 'must be a fully qualified lowercase host name such as "blog.example.com"',
-      })
-      .default('cccr-miniproject.com'),
+    host: hostname('Public host name of the site.', 'cccr-miniproject.com').default('cccr-miniproject.com'),
     className: dnsLabel('IngressClass that serves the site.', 'nginx', 253).default('nginx'),
     controllerNamespace: dnsLabel(
       'Namespace of the Ingress controller; only it may reach the web pods.',
@@ -355,13 +359,13 @@ const logging = z
         description: "Where logs go: loki or elasticsearch (the seed's EFG stack).",
         examples: ['loki'],
       }),
-    lokiHost: text('Loki (or its gateway) host.', 'loki-gateway.logging.svc')
-      .regex(HOSTNAME, { message: 'must be a host name' })
-      .default('loki-gateway.logging.svc'),
+    lokiHost: hostname('Loki (or its gateway) host.', 'loki-gateway.logging.svc').default(
+      'loki-gateway.logging.svc',
+    ),
     lokiPort: integer('Loki port.', 80, 1, 65535).default(80),
-    elasticsearchHost: text('Elasticsearch host.', 'elasticsearch-master.logging.svc')
-      .regex(HOSTNAME, { message: 'must be a host name' })
-      .default('elasticsearch-master.logging.svc'),
+    elasticsearchHost: hostname('Elasticsearch host.', 'elasticsearch-master.logging.svc').default(
+      'elasticsearch-master.logging.svc',
+    ),
     elasticsearchPort: integer('Elasticsearch port.', 9200, 1, 65535).default(9200),
     image: image('Fluent Bit image.', 'fluent/fluent-bit:3.2.10').default('fluent/fluent-bit:3.2.10'),
   })

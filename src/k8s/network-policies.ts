@@ -1,12 +1,13 @@
 /**
- * Who may talk to whom (ingress rules): the web pods take traffic only from the Ingress
- * controller (and Prometheus); the DB pods only from the web pods and the bootstrap Job on the
- * SQL port, from each other for clone and replication, and from Prometheus on the exporter port.
+ * Who may talk to whom. In: the web pods take traffic only from the Ingress controller (and
+ * Prometheus); the DB pods only from the web pods and the bootstrap Job on the SQL port, from each
+ * other for clone and replication, and from Prometheus on the exporter port. Out: the web pods,
+ * the DB pods and the Job reach only the DB pods and DNS (WordPress cannot fetch plugins itself).
  */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { QuireConfig } from '../config/schema.js';
-import { DB_PORTS, selectorLabels } from './names.js';
+import { DB_PORTS, quireNames, selectorLabels, type Component } from './names.js';
 import { namespacedMeta } from './object-meta.js';
 
 export interface NetworkPoliciesProps {
@@ -22,19 +23,36 @@ const fromNamespace = (namespace: string): k8s.NetworkPolicyPeer => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
 });
 
+/** Name resolution, wherever the cluster DNS runs. */
+const DNS: k8s.NetworkPolicyEgressRule = {
+  to: [{ namespaceSelector: {} }],
+  ports: [
+    { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+    { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+  ],
+};
+
+/** Any destination: for parts that talk to the API server or to services outside the cluster. */
+const ANYWHERE: k8s.NetworkPolicyEgressRule = {};
+
 export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
     const { config } = props;
+    const names = quireNames(config);
     const web = selectorLabels(config, 'web');
     const db = selectorLabels(config, 'database');
     const bootstrap = selectorLabels(config, 'database-bootstrap');
     const prometheus = fromNamespace(config.monitoring.namespace);
+    const toDatabase = (...ports: number[]): k8s.NetworkPolicyEgressRule => ({
+      to: [{ podSelector: { matchLabels: db } }],
+      ports: ports.map(tcp),
+    });
 
-    const webRules: k8s.NetworkPolicyIngressRule[] = [
+    const webIngress: k8s.NetworkPolicyIngressRule[] = [
       { from: [fromNamespace(config.ingress.controllerNamespace)], ports: [tcp('http')] },
     ];
-    const dbRules: k8s.NetworkPolicyIngressRule[] = [
+    const dbIngress: k8s.NetworkPolicyIngressRule[] = [
       {
         from: [{ podSelector: { matchLabels: web } }, { podSelector: { matchLabels: bootstrap } }],
         ports: [tcp(DB_PORTS.sql)],
@@ -42,24 +60,41 @@ export class NetworkPolicies extends Construct {
       { from: [{ podSelector: { matchLabels: db } }], ports: [tcp(DB_PORTS.sql), tcp(DB_PORTS.clone)] },
     ];
     if (config.monitoring.enabled) {
-      webRules.push({ from: [prometheus], ports: [tcp('http')] });
-      dbRules.push({ from: [prometheus], ports: [tcp(DB_PORTS.metrics)] });
+      webIngress.push({ from: [prometheus], ports: [tcp('http')] });
+      dbIngress.push({ from: [prometheus], ports: [tcp(DB_PORTS.metrics)] });
     }
 
-    new k8s.KubeNetworkPolicy(this, 'web', {
-      metadata: namespacedMeta(config, `${config.name}-web`, 'web'),
-      spec: { podSelector: { matchLabels: web }, policyTypes: ['Ingress'], ingress: webRules },
-    });
-    new k8s.KubeNetworkPolicy(this, 'database', {
-      metadata: namespacedMeta(config, `${config.name}-mariadb`, 'database'),
-      spec: { podSelector: { matchLabels: db }, policyTypes: ['Ingress'], ingress: dbRules },
+    const policy = (
+      id: string,
+      name: string,
+      component: Component,
+      rules: { ingress: k8s.NetworkPolicyIngressRule[]; egress: k8s.NetworkPolicyEgressRule[] },
+    ) =>
+      new k8s.KubeNetworkPolicy(this, id, {
+        metadata: namespacedMeta(config, name, component),
+        spec: {
+          podSelector: { matchLabels: selectorLabels(config, component) },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: rules.ingress,
+          egress: rules.egress,
+        },
+      });
+
+    policy('web', names.web, 'web', { ingress: webIngress, egress: [toDatabase(DB_PORTS.sql), DNS] });
+    policy('database', names.db, 'database', {
+      ingress: dbIngress,
+      egress: [toDatabase(DB_PORTS.sql, DB_PORTS.clone), DNS],
     });
     // The bootstrap Job, the NFS provisioner and Fluent Bit serve nothing: no ingress at all.
-    for (const component of ['database-bootstrap', 'storage', 'logging'] as const) {
-      new k8s.KubeNetworkPolicy(this, component, {
-        metadata: namespacedMeta(config, `${config.name}-${component}-deny-ingress`, component),
-        spec: { podSelector: { matchLabels: selectorLabels(config, component) }, policyTypes: ['Ingress'] },
-      });
+    policy('bootstrap', names.dbBootstrap, 'database-bootstrap', {
+      ingress: [],
+      egress: [toDatabase(DB_PORTS.sql), DNS],
+    });
+    if (config.storage.nfs.enabled) {
+      policy('storage', names.nfsProvisioner, 'storage', { ingress: [], egress: [ANYWHERE] });
+    }
+    if (config.logging.enabled) {
+      policy('logging', names.logging, 'logging', { ingress: [], egress: [ANYWHERE] });
     }
   }
 }

@@ -29,19 +29,32 @@ export function containerSecurityContext(options: { readOnlyRootFilesystem: bool
   };
 }
 
-/** Requests and limits from the configuration's `resources` block. */
-export function resourceRequirements(resources: {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
-}): k8s.ResourceRequirements {
+/** Scratch space (logs, emptyDir /tmp) a container may use before the kubelet evicts its pod. */
+export interface EphemeralStorage {
+  readonly request: string;
+  readonly limit: string;
+}
+
+const DEFAULT_EPHEMERAL: EphemeralStorage = { request: '64Mi', limit: '1Gi' };
+
+/**
+ * Requests and limits from a configuration `resources` block, plus ephemeral storage, so that a
+ * runaway log or temp file evicts one pod instead of filling the node's disk.
+ */
+export function resourceRequirements(
+  resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } },
+  ephemeral: EphemeralStorage = DEFAULT_EPHEMERAL,
+): k8s.ResourceRequirements {
   return {
     requests: {
       cpu: k8s.Quantity.fromString(resources.requests.cpu),
       memory: k8s.Quantity.fromString(resources.requests.memory),
+      'ephemeral-storage': k8s.Quantity.fromString(ephemeral.request),
     },
     limits: {
       cpu: k8s.Quantity.fromString(resources.limits.cpu),
       memory: k8s.Quantity.fromString(resources.limits.memory),
+      'ephemeral-storage': k8s.Quantity.fromString(ephemeral.limit),
     },
   };
 }

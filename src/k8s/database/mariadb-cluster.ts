@@ -108,7 +108,8 @@ export class MariaDbCluster extends Construct {
         env,
         ports: [{ name: 'mysql', containerPort: DB_PORTS.sql }],
         volumeMounts: [mounts.data, mounts.run, mounts.scripts, mounts.tmp],
-        resources: resourceRequirements(db.resources),
+        // Temporary tables and sorts spill to /tmp (an emptyDir): room for them.
+        resources: resourceRequirements(db.resources, { request: '128Mi', limit: '4Gi' }),
         securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
         // A first start initialises the data directory; give it time before liveness counts.
         startupProbe: execProbe('live', { periodSeconds: 5, failureThreshold: 120 }),

@@ -31,6 +31,8 @@ DONOR_CLONE_PORT=${DONOR_CLONE_PORT:-$CLONE_PORT}
 # shellcheck disable=SC2034 # used by the scripts that source this file
 MY_CNF=$RUN_DIR/my.cnf
 ROOT_CNF=$RUN_DIR/root.cnf
+# shellcheck disable=SC2034
+BACKUP_CNF=$RUN_DIR/backup.cnf
 SOCKET=$RUN_DIR/mysqld.sock
 # Written once the data directory holds a complete server (initialised primary or prepared clone).
 # shellcheck disable=SC2034

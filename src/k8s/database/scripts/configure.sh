@@ -22,4 +22,7 @@ printf '[client]\nuser=exporter\npassword=%s\nhost=127.0.0.1\nport=%s\n' \
   "$(cnf_string "${MARIADB_MONITOR_PASSWORD:-}")" "$DB_PORT" >"$RUN_DIR/exporter.cnf"
 # The exporter sidecar runs as its own user and reads its file through the group.
 chmod 0640 "$RUN_DIR/exporter.cnf"
+# mariadb-backup takes no --defaults-extra-file beside --defaults-file, so one file joins the
+# server's settings and root's credentials.
+printf '!include %s\n!include %s\n' "$MY_CNF" "$ROOT_CNF" >"$BACKUP_CNF"
 log "configured as $role with server_id $server_id"

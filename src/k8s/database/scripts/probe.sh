@@ -11,7 +11,8 @@ case "${1:-}" in
   ready)
     local_sql -e 'SELECT 1' >/dev/null
     if ! is_primary; then
-      [ "$(local_sql -e "SHOW SLAVE STATUS\G" | sed -n 's/^ *Slave_SQL_Running: //p')" = Yes ]
+      # \G prints the field names only with --column-names.
+      [ "$(local_sql --column-names -e 'SHOW SLAVE STATUS\G' | sed -n 's/^ *Slave_SQL_Running: //p')" = Yes ]
     fi
     ;;
   *)

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/common.sh"
 
 # The GTID position a prepared backup ends at: a replica donor records its slave position,
-# a primary donor its binary log position. MariaDB 10.x names the files xtrabackup_*.
+# a primary donor its binary log position. Before MariaDB 11.1 the files are named xtrabackup_*.
 clone_gtid() {
   local file
   for file in mariadb_backup_slave_info xtrabackup_slave_info; do
@@ -46,4 +46,7 @@ SQL
 wait_for_local_server 600
 is_primary || start_replication
 log "serving backups on port $CLONE_PORT"
-exec socat "TCP-LISTEN:$CLONE_PORT,reuseaddr,fork" SYSTEM:"$TEMPLATES_DIR/serve-backup.sh"
+# Through bash and from its own directory: the script needs no exec bit and its path no quoting
+# in socat's address syntax.
+cd "$(dirname "$0")"
+exec socat "TCP-LISTEN:$CLONE_PORT,reuseaddr,fork" "SYSTEM:exec bash serve-backup.sh"

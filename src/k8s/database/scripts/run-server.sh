@@ -17,9 +17,14 @@ initialise_primary() {
     [ "$SECONDS" -lt "$deadline" ] || { log "temporary server did not start"; exit 1; }
     sleep 1
   done
+  # Kept out of the binary log: replicas start from a clone of this directory, and the log
+  # would otherwise hold the passwords. mariadb-install-db also makes passwordless root
+  # accounts for 127.0.0.1, ::1 and the host name; only root@localhost is kept.
   mariadb --socket="$SOCKET" -uroot <<SQL
-DELETE FROM mysql.global_priv WHERE User = '';
-DROP USER IF EXISTS 'mysql'@'localhost';
+SET SESSION sql_log_bin = 0;
+SELECT GROUP_CONCAT(QUOTE(User), '@', QUOTE(Host)) INTO @extra FROM mysql.global_priv
+  WHERE User IN ('', 'mysql') OR (User = 'root' AND Host <> 'localhost');
+EXECUTE IMMEDIATE IFNULL(CONCAT('DROP USER ', @extra), 'DO 0');
 CREATE USER IF NOT EXISTS 'replicator'@'%' IDENTIFIED BY $(sql_string "$MARIADB_REPLICATION_PASSWORD");
 GRANT REPLICATION SLAVE, REPLICATION SLAVE ADMIN, BINLOG MONITOR ON *.* TO 'replicator'@'%';
 CREATE USER IF NOT EXISTS 'exporter'@'127.0.0.1' IDENTIFIED BY $(sql_string "$MARIADB_MONITOR_PASSWORD")

@@ -6,5 +6,4 @@ source "$(dirname "$0")/common.sh"
 extra=()
 is_primary || extra=(--slave-info --safe-slave-backup)
 log "streaming a backup"
-exec mariadb-backup --defaults-file="$MY_CNF" --defaults-extra-file="$ROOT_CNF" --socket="$SOCKET" \
-  --backup --stream=xbstream --target-dir="${TMPDIR:-/tmp}" "${extra[@]}"
+exec mariadb-backup --defaults-file="$BACKUP_CNF" --socket="$SOCKET" --backup --stream=xbstream --target-dir="${TMPDIR:-/tmp}" "${extra[@]}"
