@@ -17,7 +17,8 @@ export interface MarkerTarget {
 
 const STRING_MARKER = /qmx\d{3}q/g;
 const INTEGER_MARKER_BASE = 7_770_000;
-const INTEGER_MARKER = /\b777\d{4}\b/g;
+// Not next to another digit; a unit may follow ("30s").
+const INTEGER_MARKER = /(?<!\d)777\d{4}(?!\d)/g;
 
 /** Values of the configuration fields in the chart: the release's name and namespace come from Helm. */
 export function valuesExpression(field: ConfigField): string {

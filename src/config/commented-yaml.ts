@@ -3,7 +3,7 @@
  * `quire init` as quire.yaml and by `quire chart` as values.yaml (Bitnami-style `@param` lines).
  */
 import { stringify } from 'yaml';
-import { configJsonSchema, objectBranch, type JsonSchema } from './json-schema.js';
+import { configJsonSchema, descriptionOf, objectBranch, type JsonSchema } from './json-schema.js';
 
 export interface CommentedYamlOptions {
   /** Lines at the top of the file (without the leading `# `). */
@@ -23,7 +23,7 @@ export function commentedYaml(options: CommentedYamlOptions): string {
     for (const [key, child] of Object.entries(objectBranch(node)?.properties ?? {})) {
       if (depth === 0 && options.omit?.includes(key)) continue;
       const childPath = [...path, key];
-      const description = child.description ?? '';
+      const description = descriptionOf(child);
       lines.push('');
       if (objectBranch(child)) {
         lines.push(

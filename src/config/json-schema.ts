@@ -86,9 +86,14 @@ function describeField(node: JsonSchema, path: string[]): ConfigField {
     values: enumValues,
     nullable: types.includes('null'),
     passthrough: node[PASSTHROUGH] === true || valueVariant[PASSTHROUGH] === true,
-    description: node.description ?? valueVariant.description ?? '',
+    description: descriptionOf(node),
     defaultValue: node.default,
   };
+}
+
+/** The description of a schema node, looking inside `anyOf` (nullable fields keep it there). */
+export function descriptionOf(node: JsonSchema): string {
+  return node.description ?? node.anyOf?.find((branch) => branch.description)?.description ?? '';
 }
 
 /** A good value for the field at `path`, as text for an error message. */

@@ -91,14 +91,19 @@ const resources = (requests: { cpu: string; memory: string }, limits: { cpu: str
     .prefault({})
     .meta({ description: 'Requests and limits of the main container.' })
     .superRefine((value, ctx) => {
-      if (parseCpu(value.limits.cpu) < parseCpu(value.requests.cpu)) {
+      // Zod runs this check even when a field failed its own pattern: compare only valid quantities.
+      const cpus = [value.limits.cpu, value.requests.cpu];
+      const memories = [value.limits.memory, value.requests.memory];
+      const cpuValid = cpus.every((quantity) => CPU_QUANTITY_PATTERN.test(quantity));
+      const memoryValid = memories.every((quantity) => MEMORY_QUANTITY_PATTERN.test(quantity));
+      if (cpuValid && parseCpu(value.limits.cpu) < parseCpu(value.requests.cpu)) {
         ctx.addIssue({
           code: 'custom',
           path: ['limits', 'cpu'],
           message: `limit ${value.limits.cpu} is below the request ${value.requests.cpu}; a limit must be at least the request`,
         });
       }
-      if (parseMemory(value.limits.memory) < parseMemory(value.requests.memory)) {
+      if (memoryValid && parseMemory(value.limits.memory) < parseMemory(value.requests.memory)) {
         ctx.addIssue({
           code: 'custom',
           path: ['limits', 'memory'],
