@@ -28,6 +28,7 @@ Monitoring: ServiceMonitors, alert rules and Grafana dashboards (label grafana_d
   selected by kube-prometheus-stack release "{{ .Values.monitoring.prometheusRelease }}".
 {{- end }}
 {{- if .Values.logging.enabled }}
+
 Logging: Fluent Bit ships every container log to {{ .Values.logging.output }}.
 {{- end }}
 `;

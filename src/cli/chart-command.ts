@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { chartFiles } from '../chart/chart-files.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
+import { DEFAULT_CONFIG_FILE } from '../config/load.js';
+import { readConfig, withConfigOption, type ConfigOptions } from './config-option.js';
 import { formatTable } from './table.js';
 import { writeDirectory } from './write-directory.js';
 
-interface ChartOptions {
+interface ChartOptions extends ConfigOptions {
   readonly out: string;
 }
 
@@ -18,15 +21,23 @@ export function quireVersion(): string {
   return manifest.version;
 }
 
+async function fileExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 export function chartCommand(): Command {
-  return new Command('chart')
+  return withConfigOption(new Command('chart'))
     .description('write the Helm 3 chart (same objects as `quire synth`, values from the same schema)')
     .option('-o, --out <dir>', 'directory the chart is written to, as <dir>/quire', 'dist/chart')
     .addHelpText(
       'after',
       `
 The chart's values.yaml is quire.yaml without name and namespace (the release gives those), so a
-quire.yaml is a values file as it is.
+quire.yaml is a values file as it is. With --config (or ./quire.yaml present), its values become
+the chart's defaults; else the schema's defaults are.
 
 Examples:
   $ quire chart
@@ -34,7 +45,8 @@ Examples:
   $ helm template quire dist/chart/quire --set workload=wordpress`,
     )
     .action(async (options: ChartOptions) => {
-      const files = chartFiles(quireVersion());
+      const usesConfig = options.config !== undefined || (await fileExists(DEFAULT_CONFIG_FILE));
+      const files = chartFiles(quireVersion(), usesConfig ? await readConfig(options) : undefined);
       const out = join(options.out, 'quire');
       await writeDirectory(out, files);
       const rows = Object.entries(files).map(([path, content]) => [

@@ -12,12 +12,19 @@ export interface CommentedYamlOptions {
   readonly omit?: readonly string[];
   /** Comment marker before each description: `#` for quire.yaml, `## @param <path>` style for values.yaml. */
   readonly style: 'config' | 'values';
+  /** Values to write instead of the defaults (a validated configuration). */
+  readonly values?: object;
 }
 
 const scalar = (value: unknown): string => stringify(value, { lineWidth: 0 }).trimEnd();
 
 export function commentedYaml(options: CommentedYamlOptions): string {
   const lines = options.header.map((line) => (line === '' ? '#' : `# ${line}`));
+  const valueAt = (path: readonly string[], fallback: unknown): unknown => {
+    let node: unknown = options.values;
+    for (const key of path) node = node === undefined ? undefined : (node as Record<string, unknown>)[key];
+    return options.values === undefined ? fallback : node;
+  };
   const visit = (node: JsonSchema, path: string[], depth: number) => {
     const indent = '  '.repeat(depth);
     for (const [key, child] of Object.entries(objectBranch(node)?.properties ?? {})) {
@@ -39,7 +46,7 @@ export function commentedYaml(options: CommentedYamlOptions): string {
             ? `${indent}## @param ${childPath.join('.')} ${description}`
             : `${indent}# ${description}`,
         );
-        lines.push(`${indent}${key}: ${scalar(child.default)}`);
+        lines.push(`${indent}${key}: ${scalar(valueAt(childPath, child.default))}`);
       }
     }
   };

@@ -244,6 +244,36 @@ describe('Helm chart', () => {
     expect(documented).toEqual(fields);
   });
 
+  it('tells in NOTES.txt how to reach the site and read the password', async () => {
+    // Helm renders NOTES.txt only at install; render it as an ordinary template instead.
+    const copy = join(work, 'notes-chart');
+    const files = chartFiles('0.1.0');
+    const notes = files['templates/NOTES.txt'] ?? '';
+    await writeDirectory(copy, { ...files, 'templates/NOTES.txt': '', 'templates/notes.yaml': notes });
+    const render = (sets: string[]) =>
+      helm([
+        'template',
+        'blog',
+        copy,
+        '-n',
+        'pub',
+        '--debug',
+        '--show-only',
+        'templates/notes.yaml',
+        ...sets.flatMap((s) => ['--set', s]),
+      ]).stdout;
+    const text = render([]);
+    expect(text).toContain('https://cccr-miniproject.com/');
+    expect(text).toContain(
+      "kubectl -n pub get secret blog-mariadb-credentials -o jsonpath='{.data.password}' | base64 -d",
+    );
+    expect(text).toContain('writes:  blog-mariadb-0.blog-mariadb:3306');
+    expect(text).toContain('The certificate is self-signed');
+    expect(render(['database.existingSecret=my-db', 'ingress.tls.mode=certManager'])).toContain(
+      'get secret my-db -o',
+    );
+  });
+
   it('keeps generated passwords across upgrades and uninstall', () => {
     const helpers = readFileSync(join(chartDir, 'templates/_helpers.tpl'), 'utf8');
     expect(helpers).toContain('lookup "v1" "Secret"');

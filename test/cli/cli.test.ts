@@ -136,6 +136,15 @@ describe('quire chart', () => {
     delete expected.namespace;
     expect(values).toEqual(expected);
   });
+
+  it("takes the configuration's values as the chart's defaults", async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'custom.yaml'), 'workload: wordpress\ndatabase: {replicas: 3}\n');
+    expect((await runCli(['chart', '--config', 'custom.yaml'], dir)).code).toBe(0);
+    const values = readFileSync(join(dir, 'dist/chart/quire/values.yaml'), 'utf8');
+    expect(parse(values)).toMatchObject({ workload: 'wordpress', database: { replicas: 3, name: 'quire' } });
+    expect(values).toContain('## @param database.replicas');
+  });
 });
 
 describe('quire schema', () => {

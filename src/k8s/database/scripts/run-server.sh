@@ -19,7 +19,8 @@ initialise_primary() {
   done
   # Kept out of the binary log: replicas start from a clone of this directory, and the log
   # would otherwise hold the passwords. mariadb-install-db also makes passwordless root
-  # accounts for 127.0.0.1, ::1 and the host name; only root@localhost is kept.
+  # accounts for 127.0.0.1, ::1 and the host name: dropped. root@localhost (the socket) serves
+  # the pod's own scripts, root@'%' the bootstrap Job, which comes over the network.
   mariadb --socket="$SOCKET" -uroot <<SQL
 SET SESSION sql_log_bin = 0;
 SELECT GROUP_CONCAT(QUOTE(User), '@', QUOTE(Host)) INTO @extra FROM mysql.global_priv
@@ -31,6 +32,8 @@ CREATE USER IF NOT EXISTS 'exporter'@'127.0.0.1' IDENTIFIED BY $(sql_string "$MA
   WITH MAX_USER_CONNECTIONS 3;
 GRANT PROCESS, REPLICA MONITOR, BINLOG MONITOR, SELECT ON *.* TO 'exporter'@'127.0.0.1';
 ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_string "$MARIADB_ROOT_PASSWORD");
+CREATE USER 'root'@'%' IDENTIFIED BY $(sql_string "$MARIADB_ROOT_PASSWORD");
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
 FLUSH PRIVILEGES;
 SQL
   mariadb-admin --defaults-extra-file="$ROOT_CNF" --socket="$SOCKET" shutdown
