@@ -5,8 +5,9 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { QuireConfig } from '../config/schema.js';
+import { ClusterIdentity } from './cluster-identity.js';
 import { quireNames, selectorLabels } from './names.js';
-import { clusterMeta, namespacedMeta } from './object-meta.js';
+import { namespacedMeta } from './object-meta.js';
 import { containerSecurityContext, resourceRequirements } from './pod-security.js';
 
 export interface LoggingProps {
@@ -80,19 +81,13 @@ export class Logging extends Construct {
     const names = quireNames(config);
     const labels = selectorLabels(config, 'logging');
 
-    new k8s.KubeServiceAccount(this, 'account', {
-      metadata: namespacedMeta(config, names.logging, 'logging'),
-      automountServiceAccountToken: true,
-    });
-    const role = new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: clusterMeta(config, 'fluent-bit', 'logging'),
+    new ClusterIdentity(this, 'identity', {
+      config,
+      component: 'logging',
+      serviceAccount: names.logging,
+      roleSuffix: 'fluent-bit',
       // The Kubernetes filter reads pod labels and annotations; nothing else.
       rules: [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: clusterMeta(config, 'fluent-bit', 'logging'),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
-      subjects: [{ kind: 'ServiceAccount', name: names.logging, namespace: config.namespace }],
     });
     new k8s.KubeConfigMap(this, 'config', {
       metadata: namespacedMeta(config, names.logging, 'logging'),

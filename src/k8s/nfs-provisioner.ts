@@ -6,6 +6,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { QuireConfig } from '../config/schema.js';
+import { ClusterIdentity } from './cluster-identity.js';
 import { quireNames, selectorLabels } from './names.js';
 import { clusterMeta, namespacedMeta } from './object-meta.js';
 import { containerSecurityContext, resourceRequirements } from './pod-security.js';
@@ -23,12 +24,11 @@ export class NfsProvisioner extends Construct {
     const labels = selectorLabels(config, 'storage');
     const provisionerName = `quire.dev/${config.namespace}.${config.name}-nfs`;
 
-    new k8s.KubeServiceAccount(this, 'account', {
-      metadata: namespacedMeta(config, names.nfsProvisioner, 'storage'),
-      automountServiceAccountToken: true,
-    });
-    const clusterRole = new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: clusterMeta(config, 'nfs-provisioner', 'storage'),
+    new ClusterIdentity(this, 'identity', {
+      config,
+      component: 'storage',
+      serviceAccount: names.nfsProvisioner,
+      roleSuffix: 'nfs-provisioner',
       rules: [
         {
           apiGroups: [''],
@@ -39,11 +39,6 @@ export class NfsProvisioner extends Construct {
         { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'update', 'patch'] },
       ],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: clusterMeta(config, 'nfs-provisioner', 'storage'),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.name },
-      subjects: [{ kind: 'ServiceAccount', name: names.nfsProvisioner, namespace: config.namespace }],
     });
     // Leader election, within the namespace only.
     new k8s.KubeRole(this, 'role', {

@@ -6,6 +6,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { QuireConfig } from '../config/schema.js';
+import { GeneratedSecret } from './generated-secret.js';
 import { DB_PORTS, DB_SECRET_KEYS, quireNames, selectorLabels, WEB_PORT } from './names.js';
 import { namespacedMeta } from './object-meta.js';
 import { containerSecurityContext, podSecurityContext, resourceRequirements } from './pod-security.js';
@@ -118,12 +119,12 @@ export class WebTier extends Construct {
       data: workload.settings,
     });
 
-    new k8s.KubeSecret(this, 'secret', {
-      metadata: namespacedMeta(config, names.webSecret, 'web'),
-      type: 'Opaque',
-      stringData: Object.fromEntries(
-        Object.values(workload.generated).map((key) => [key, secrets.password(names.webSecret, key)]),
-      ),
+    new GeneratedSecret(this, 'secret', {
+      config,
+      secrets,
+      name: names.webSecret,
+      component: 'web',
+      keys: Object.values(workload.generated),
     });
 
     const env: k8s.EnvVar[] = [

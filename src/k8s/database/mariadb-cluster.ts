@@ -7,6 +7,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { QuireConfig } from '../../config/schema.js';
+import { GeneratedSecret } from '../generated-secret.js';
 import { DB_PORTS, DB_SECRET_KEYS, quireNames, selectorLabels } from '../names.js';
 import { namespacedMeta } from '../object-meta.js';
 import {
@@ -43,13 +44,14 @@ export class MariaDbCluster extends Construct {
     const labels = selectorLabels(config, 'database');
 
     if (db.existingSecret === null) {
-      new k8s.KubeSecret(this, 'credentials', {
+      new GeneratedSecret(this, 'credentials', {
+        config,
+        secrets,
+        name: names.dbSecret,
+        component: 'database',
+        keys: Object.values(DB_SECRET_KEYS),
         // Kept on `helm uninstall`: the data volumes outlive the release and need these passwords.
-        metadata: namespacedMeta(config, names.dbSecret, 'database', { 'helm.sh/resource-policy': 'keep' }),
-        type: 'Opaque',
-        stringData: Object.fromEntries(
-          Object.values(DB_SECRET_KEYS).map((key) => [key, secrets.password(names.dbSecret, key)]),
-        ),
+        annotations: { 'helm.sh/resource-policy': 'keep' },
       });
     }
 
