@@ -6,7 +6,7 @@ import { chartFiles } from '../chart/chart-files.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { readConfig, withConfigOption, type ConfigOptions } from './config-option.js';
-import { formatTable } from './table.js';
+import { formatTable } from '../util/table.js';
 import { writeDirectory } from './write-directory.js';
 
 interface ChartOptions extends ConfigOptions {

@@ -5,8 +5,12 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, UserError } from '../config/errors.js';
 import { chartCommand, quireVersion } from './chart-command.js';
+import { deployCommand } from './deploy-command.js';
+import { destroyCommand } from './destroy-command.js';
+import { diffCommand } from './diff-command.js';
 import { initCommand } from './init-command.js';
 import { schemaCommand } from './schema-command.js';
+import { statusCommand } from './status-command.js';
 import { synthCommand } from './synth-command.js';
 
 export function quireProgram(): Command {
@@ -16,7 +20,17 @@ export function quireProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .exitOverride();
-  for (const command of [initCommand(), synthCommand(), chartCommand(), schemaCommand()]) {
+  const commands = [
+    initCommand(),
+    synthCommand(),
+    chartCommand(),
+    deployCommand(),
+    diffCommand(),
+    statusCommand(),
+    destroyCommand(),
+    schemaCommand(),
+  ];
+  for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;

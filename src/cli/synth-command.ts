@@ -3,7 +3,7 @@ import { objectsToYaml } from '../k8s/manifest-yaml.js';
 import { buildManifests, type ManifestFile } from '../k8s/quire-manifests.js';
 import { SecretStore } from '../secrets/secret-store.js';
 import { readConfig, stateDirectory, withConfigOption, type ConfigOptions } from './config-option.js';
-import { formatTable } from './table.js';
+import { formatTable } from '../util/table.js';
 import { writeDirectory } from './write-directory.js';
 
 interface SynthOptions extends ConfigOptions {

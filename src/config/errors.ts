@@ -15,7 +15,11 @@ export type UserErrorCode =
   | 'CONFIG_SYNTAX'
   | 'OUTPUT_EXISTS'
   | 'OUTPUT_UNWRITABLE'
-  | 'STATE_INVALID';
+  | 'STATE_INVALID'
+  | 'CLUSTER_UNREACHABLE'
+  | 'CLUSTER_REFUSED'
+  | 'CRD_MISSING'
+  | 'DEPLOY_TIMEOUT';
 
 export class UserError extends Error {
   override readonly name = 'UserError';

@@ -46,7 +46,7 @@ SQL
 wait_for_local_server 600
 is_primary || start_replication
 log "serving backups on port $CLONE_PORT"
-# Through bash and from its own directory: the script needs no exec bit and its path no quoting
-# in socat's address syntax.
+# Run like every script, by bash (no exec bit needed), from the scripts' own directory (not
+# TEMPLATES_DIR), so that socat's address holds no path for it to split at ',' or ':'.
 cd "$(dirname "$0")"
 exec socat "TCP-LISTEN:$CLONE_PORT,reuseaddr,fork" "SYSTEM:exec bash serve-backup.sh"

@@ -6,4 +6,5 @@ source "$(dirname "$0")/common.sh"
 extra=()
 is_primary || extra=(--slave-info --safe-slave-backup)
 log "streaming a backup"
-exec mariadb-backup --defaults-file="$BACKUP_CNF" --socket="$SOCKET" --backup --stream=xbstream --target-dir="${TMPDIR:-/tmp}" "${extra[@]}"
+exec mariadb-backup --defaults-file="$BACKUP_CNF" --socket="$SOCKET" \
+  --backup --stream=xbstream --target-dir="${TMPDIR:-/tmp}" "${extra[@]}"
