@@ -11,7 +11,7 @@ import { DB_PORTS, DB_SECRET_KEYS, quireNames, selectorLabels, WEB_PORT } from '
 import { namespacedMeta } from './object-meta.js';
 import { containerSecurityContext, podSecurityContext, resourceRequirements } from './pod-security.js';
 import type { SecretValues } from './secret-values.js';
-import { preferSpreadOverNodes } from './database/mariadb-cluster.js';
+import { preferSpreadOverNodes } from './scheduling.js';
 
 export interface WebTierProps {
   readonly config: QuireConfig;

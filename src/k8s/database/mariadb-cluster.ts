@@ -16,6 +16,7 @@ import {
   podSecurityContext,
   resourceRequirements,
 } from '../pod-security.js';
+import { preferSpreadOverNodes } from '../scheduling.js';
 import type { SecretValues } from '../secret-values.js';
 import { podScriptFiles, SCRIPTS_MOUNT, scriptCommand } from './pod-scripts.js';
 
@@ -234,20 +235,6 @@ function execProbe(
   timing: { periodSeconds: number; failureThreshold: number },
 ): k8s.Probe {
   return { exec: { command: scriptCommand('probe.sh', kind) }, timeoutSeconds: 5, ...timing };
-}
-
-/** Prefer one pod per node, so that losing a node loses at most one copy of the data. */
-export function preferSpreadOverNodes(labels: Record<string, string>): k8s.Affinity {
-  return {
-    podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [
-        {
-          weight: 100,
-          podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } },
-        },
-      ],
-    },
-  };
 }
 
 interface DatabaseBootstrapJobProps {
