@@ -31,6 +31,18 @@ export interface ChartTemplate {
   readonly content: string;
 }
 
+/**
+ * Top-level configuration keys the chart has nothing to do with: only other commands read them
+ * (`cluster` describes the VMs under the cluster, for `quire cluster`). They are neither values
+ * nor dimensions nor markers; the constructs see their defaults.
+ */
+export const NON_CHART_KEYS: readonly string[] = ['cluster'];
+
+/** Whether a field belongs to the chart (values, markers, dimensions). */
+export function isChartField(field: ConfigField): boolean {
+  return !NON_CHART_KEYS.includes(field.path[0] ?? '');
+}
+
 function isDimension(field: ConfigField): boolean {
   return field.nullable || field.kind === 'boolean' || (field.kind === 'enum' && !field.passthrough);
 }
@@ -58,7 +70,7 @@ class VariantRenderer {
   private readonly secrets = chartSecretValues(this.markers);
 
   constructor() {
-    for (const field of configFields()) {
+    for (const field of configFields().filter(isChartField)) {
       const expression = valuesExpression(field);
       if (!isDimension(field)) {
         this.scalars.set(field.path.join('.'), this.markers.forField(field));
@@ -98,6 +110,10 @@ class VariantRenderer {
     if (cached) return cached;
     const config: Record<string, unknown> = {};
     for (const field of configFields()) {
+      if (!isChartField(field)) {
+        setPath(config, field.path, field.defaultValue);
+        continue;
+      }
       const scalar = this.scalars.get(field.path.join('.'));
       if (scalar !== undefined) setPath(config, field.path, scalar);
     }

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, UserError } from '../config/errors.js';
 import { chartCommand, quireVersion } from './chart-command.js';
+import { clusterCommand } from './cluster-command.js';
 import { deployCommand } from './deploy-command.js';
 import { destroyCommand } from './destroy-command.js';
 import { diffCommand } from './diff-command.js';
@@ -29,6 +30,7 @@ export function quireProgram(): Command {
     statusCommand(),
     destroyCommand(),
     schemaCommand(),
+    clusterCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));

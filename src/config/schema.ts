@@ -1,12 +1,20 @@
 /**
  * The one configuration schema of Quire (`quire.yaml`). It is the single source of truth for every
  * target: the Kubernetes manifests, the Helm chart's values.yaml and values.schema.json, and (later)
- * the local stack and the web app. Defaults are the seed system's values (SPEC S2–S11, S14).
+ * the local stack and the web app. Defaults are the seed system's values (SPEC S1–S11, S14).
  *
  * Every field carries a description (it becomes the comment in `quire init` and values.yaml) and an
  * example (it is quoted in the error message when a value is wrong).
  */
 import { z } from 'zod';
+import { clusterProblems } from '../provision/cluster-checks.js';
+import { CIDR_PATTERN, IPV4_PATTERN, IPV4_RANGE_PATTERN } from '../provision/ipv4.js';
+import {
+  KUBESPRAY,
+  KUBESPRAY_DEFAULT_KUBE_VERSION,
+  KUBESPRAY_ENCRYPTION_ALGORITHMS,
+  KUBESPRAY_NETWORK_PLUGINS,
+} from '../provision/kubespray-release.js';
 import { CPU_QUANTITY_PATTERN, MEMORY_QUANTITY_PATTERN, parseCpu, parseMemory } from './quantity.js';
 
 /** The seed's NFS provisioner sample address that kept every PVC Pending (SPEC S4). */
@@ -379,6 +387,185 @@ const logging = z
 
 const storage = z.strictObject({ nfs }).prefault({}).meta({ description: 'Dynamic storage (SPEC S4).' });
 
+const vmRole = (
+  role: string,
+  defaults: { count: number; cpus: number; memoryMiB: number; firstAddress: string },
+  limits: { minCount: number; maxCount: number },
+) =>
+  z
+    .strictObject({
+      count: integer(`How many ${role} VMs.`, defaults.count, limits.minCount, limits.maxCount).default(
+        defaults.count,
+      ),
+      cpus: integer(`Virtual CPUs of each ${role} VM.`, defaults.cpus, 1, 64).default(defaults.cpus),
+      memoryMiB: integer(
+        `Memory of each ${role} VM, in MiB (Vagrant's unit).`,
+        defaults.memoryMiB,
+        512,
+        262144,
+      ).default(defaults.memoryMiB),
+      firstAddress: text(
+        `Host-only network address of the first ${role} VM; the next ones take the following addresses.`,
+        defaults.firstAddress,
+      )
+        .regex(IPV4_PATTERN, { message: 'must be an IPv4 address such as "192.168.56.11"' })
+        .default(defaults.firstAddress),
+    })
+    .prefault({});
+
+const clusterKubernetes = z
+  .strictObject({
+    version: text(
+      `Kubernetes version Kubespray installs (kube_version); one Kubespray ${KUBESPRAY.tag}, the pinned release, has checksums for.`,
+      KUBESPRAY_DEFAULT_KUBE_VERSION,
+    ).default(KUBESPRAY_DEFAULT_KUBE_VERSION),
+    networkPlugin: z
+      .enum(KUBESPRAY_NETWORK_PLUGINS)
+      .default('calico')
+      .meta({ description: 'The CNI plugin (kube_network_plugin).', examples: ['calico'] }),
+    kubeProxyStrictArp: z.boolean().default(true).meta({
+      description:
+        "kube-proxy's strict ARP (kube_proxy_strict_arp); MetalLB in layer 2 mode needs it with the ipvs proxy mode.",
+    }),
+    secretsEncryption: z
+      .strictObject({
+        enabled: z.boolean().default(true).meta({
+          description: 'Encrypt Secrets at rest in etcd (kube_encrypt_secret_data).',
+        }),
+        algorithm: z
+          .enum(KUBESPRAY_ENCRYPTION_ALGORITHMS)
+          .default('aesgcm')
+          .meta({
+            description: 'Encryption provider of the API server (kube_encryption_algorithm).',
+            examples: ['aesgcm'],
+          }),
+      })
+      .prefault({})
+      .meta({ description: 'Encryption of Secrets at rest.' }),
+  })
+  .prefault({})
+  .meta({ description: 'Kubernetes as Kubespray installs it (group_vars/k8s_cluster/k8s-cluster.yml).' });
+
+const clusterAddons = z
+  .strictObject({
+    helm: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Install Helm on the control plane (helm_enabled).' }),
+    metricsServer: z.boolean().default(true).meta({
+      description: 'Install metrics-server, which the web tier autoscaler needs (metrics_server_enabled).',
+    }),
+    ingressNginx: z.boolean().default(true).meta({
+      description: 'Install the ingress-nginx controller as a LoadBalancer Service (ingress_nginx_enabled).',
+    }),
+    metallb: z
+      .strictObject({
+        enabled: z.boolean().default(true).meta({
+          description: 'Install MetalLB so that LoadBalancer Services get an address (metallb_enabled).',
+        }),
+        addresses: text(
+          'Addresses MetalLB gives to LoadBalancer Services, "first-last", announced in layer 2 on the node network; the first one goes to ingress-nginx.',
+          '192.168.56.200-192.168.56.209',
+        )
+          .regex(IPV4_RANGE_PATTERN, {
+            message: 'must be a range of IPv4 addresses "first-last" such as "192.168.56.200-192.168.56.209"',
+          })
+          .default('192.168.56.200-192.168.56.209'),
+      })
+      .prefault({})
+      .meta({ description: 'MetalLB load balancer (metallb_config, one layer 2 pool).' }),
+  })
+  .prefault({})
+  .meta({ description: 'Cluster add-ons Kubespray installs (group_vars/k8s_cluster/addons.yml).' });
+
+const clusterNfs = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({
+      description:
+        'Make the first control-plane node an NFS server for storage.nfs, and install nfs-common on every node.',
+    }),
+    path: text('Directory the NFS server exports.', '/srv/nfs-volume')
+      .regex(/^\/[A-Za-z0-9._/-]*$/, {
+        message: 'must be an absolute path of letters, digits, ".", "_", "-"',
+      })
+      .default('/srv/nfs-volume'),
+    exportOptions: text(
+      'Options of the export in /etc/exports; no_root_squash lets the provisioner create directories as root.',
+      'rw,sync,no_root_squash,no_subtree_check',
+    )
+      .regex(/^[a-z_]+(=[A-Za-z0-9_:./-]+)?(,[a-z_]+(=[A-Za-z0-9_:./-]+)?)*$/, {
+        message: 'must be exports(5) options separated by commas, such as "rw,sync,no_subtree_check"',
+      })
+      .default('rw,sync,no_root_squash,no_subtree_check'),
+  })
+  .prefault({})
+  .meta({ description: 'NFS server on the control plane (SPEC S4), exported to the node network.' });
+
+const cluster = z
+  .strictObject({
+    provider: z
+      .enum(['virtualbox', 'libvirt'])
+      .default('virtualbox')
+      .meta({
+        description:
+          'Vagrant provider that runs the VMs: virtualbox, or libvirt (with the vagrant-libvirt plugin).',
+        examples: ['virtualbox'],
+      }),
+    box: text(
+      'Vagrant box of every VM (Ubuntu 24.04 in the seed); it must exist for the provider.',
+      'nobreak-labs/ubuntu-noble',
+    )
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, {
+        message: 'must be a Vagrant box name such as "nobreak-labs/ubuntu-noble"',
+      })
+      .default('nobreak-labs/ubuntu-noble'),
+    namePrefix: dnsLabel(
+      'Prefix of the VM and node names: <prefix>-control1.., <prefix>-node1..',
+      'kube',
+      40,
+    ).default('kube'),
+    network: text(
+      'Host-only network of the VMs, in CIDR form; the host has its first address, MetalLB and NFS use it too.',
+      '192.168.56.0/24',
+    )
+      .regex(CIDR_PATTERN, { message: 'must be an IPv4 network in CIDR form such as "192.168.56.0/24"' })
+      .default('192.168.56.0/24'),
+    aptMirror: text(
+      'Ubuntu mirror the VMs use instead of the box\'s, as the seed did (an amd64 URL; arm64 VMs add "-ports"); null keeps the box\'s.',
+      'http://ftp.kaist.ac.kr/ubuntu',
+    )
+      .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~/-]*)?$/, {
+        message: 'must be an http(s) URL such as "http://ftp.kaist.ac.kr/ubuntu"',
+      })
+      .nullable()
+      .default(null),
+    controlPlane: vmRole(
+      'control-plane',
+      { count: 1, cpus: 2, memoryMiB: 3072, firstAddress: '192.168.56.11' },
+      { minCount: 0, maxCount: 7 },
+    ).meta({
+      description: 'Control-plane VMs (Kubespray groups kube_control_plane and etcd).',
+    }),
+    workers: vmRole(
+      'worker',
+      { count: 3, cpus: 2, memoryMiB: 2560, firstAddress: '192.168.56.21' },
+      { minCount: 1, maxCount: 50 },
+    ).meta({ description: 'Worker VMs (Kubespray group kube_node).' }),
+    kubernetes: clusterKubernetes,
+    addons: clusterAddons,
+    nfs: clusterNfs,
+  })
+  .prefault({})
+  .meta({
+    description:
+      'The VMs and Kubernetes cluster `quire cluster init` generates (Vagrant + Kubespray, SPEC S1); not part of the chart.',
+  })
+  .superRefine((value, ctx) => {
+    for (const problem of clusterProblems(value)) {
+      ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+    }
+  });
+
 export const configSchema = z
   .strictObject({
     name: dnsLabel('Name prefix of every object (the Helm release name in the chart).', 'quire', 30).default(
@@ -401,11 +588,14 @@ export const configSchema = z
     storage,
     monitoring,
     logging,
+    cluster,
   })
   .meta({ description: 'Quire configuration.' });
 
 /** A validated configuration with every default applied. */
 export type QuireConfig = z.output<typeof configSchema>;
+/** The `cluster:` block, with every default applied. */
+export type ClusterConfig = QuireConfig['cluster'];
 /** A configuration as written by a user: every field optional. */
 export type QuireConfigInput = z.input<typeof configSchema>;
 

@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chartFiles, RELEASE_KEYS } from '../../src/chart/chart-files.js';
+import { chartFiles, NON_VALUE_KEYS } from '../../src/chart/chart-files.js';
 import { configFields } from '../../src/config/json-schema.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { QuireConfigInput } from '../../src/config/schema.js';
 import { objectsToYaml } from '../../src/k8s/manifest-yaml.js';
 import { buildManifests, NAMESPACE_FILE, type KubeObject } from '../../src/k8s/quire-manifests.js';
 import { writeDirectory } from '../../src/cli/write-directory.js';
+import { runCli } from '../support/cli.js';
 import { fixedSecrets } from '../support/fixed-secrets.js';
 import { KUBE_VERSION, kubeconform, run, tool, type RunResult } from '../support/go-tools.js';
 
@@ -131,6 +132,13 @@ describe('Helm chart', () => {
     expect(normalise(rendered)).toEqual(normalise(synth(input)));
   });
 
+  it('takes a whole quire.yaml as a values file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quire-values-'));
+    expect((await runCli(['init'], dir)).code).toBe(0);
+    const rendered = helmTemplate('quire', 'quire', ['-f', join(dir, 'quire.yaml')]);
+    expect(normalise(rendered)).toEqual(normalise(synth({})));
+  });
+
   it('takes name and namespace from the release', () => {
     const rendered = helmTemplate('blog', 'publishing', []);
     expect(normalise(rendered)).toEqual(normalise(synth({ name: 'blog', namespace: 'publishing' })));
@@ -240,7 +248,7 @@ describe('Helm chart', () => {
     const documented = [...values.matchAll(/^\s*## @param (\S+) \S/gm)].map((match) => match[1]);
     const fields = configFields()
       .map((field) => field.path.join('.'))
-      .filter((path) => !(RELEASE_KEYS as readonly string[]).includes(path));
+      .filter((path) => !NON_VALUE_KEYS.includes(path.split('.')[0] ?? ''));
     expect(documented).toEqual(fields);
   });
 

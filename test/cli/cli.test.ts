@@ -134,6 +134,7 @@ describe('quire chart', () => {
     const expected: Partial<ReturnType<typeof defaultConfig>> = defaultConfig();
     delete expected.name;
     delete expected.namespace;
+    delete expected.cluster;
     expect(values).toEqual(expected);
   });
 
@@ -161,6 +162,7 @@ describe('quire schema', () => {
       'storage',
       'monitoring',
       'logging',
+      'cluster',
     ]);
   });
 });
