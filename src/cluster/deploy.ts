@@ -63,7 +63,7 @@ async function withoutMissingCrds(
   return { files: kept, skipped };
 }
 
-/** Jobs are immutable: the previous run is removed so the Job runs again (like a Helm hook). */
+/** A Job's pod template is immutable: a previous run still present is removed so the Job runs again. */
 async function replaceJob(connection: ClusterConnection, job: KubernetesObject): Promise<void> {
   if (!(await readObject(connection, job))) return;
   await deleteObject(connection, job);

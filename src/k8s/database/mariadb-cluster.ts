@@ -244,7 +244,7 @@ interface DatabaseBootstrapJobProps {
 /**
  * Creates the app database and its least-privilege user once the primary answers (SPEC S6), and
  * brings the users' passwords in line with the Secret. Idempotent, so it runs after every install
- * and upgrade (as a Helm hook in the chart).
+ * and upgrade.
  */
 class DatabaseBootstrapJob extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseBootstrapJobProps) {
@@ -257,12 +257,13 @@ class DatabaseBootstrapJob extends Construct {
       valueFrom: { secretKeyRef: { name: names.dbSecret, key } },
     });
     new k8s.KubeJob(this, 'job', {
-      metadata: namespacedMeta(config, names.dbBootstrap, 'database-bootstrap', {
-        'helm.sh/hook': 'post-install,post-upgrade',
-        'helm.sh/hook-delete-policy': 'before-hook-creation',
-      }),
+      metadata: namespacedMeta(config, names.dbBootstrap, 'database-bootstrap'),
       spec: {
         backoffLimit: 6,
+        // Not a Helm hook: `helm install --wait` would wait for web pods that need this Job's user
+        // before running it. Removed once done, so every apply or upgrade runs it again (a Job's
+        // pod template cannot change in place).
+        ttlSecondsAfterFinished: 300,
         template: {
           metadata: { labels },
           spec: {

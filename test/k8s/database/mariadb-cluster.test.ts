@@ -119,7 +119,8 @@ describe('MariaDbCluster', () => {
       'quire-mariadb-0.quire-mariadb',
     );
     expect(env.find((variable) => variable.name === 'DB_NAME')?.value).toBe('quire');
-    expect(at(job, 'metadata', 'annotations', 'helm.sh/hook')).toBe('post-install,post-upgrade');
+    expect(at(job, 'metadata', 'annotations')).toBeUndefined();
+    expect(at(job, 'spec', 'ttlSecondsAfterFinished')).toBe(300);
     const script = podScriptFiles()['bootstrap.sh'] ?? '';
     expect(script).toContain('CREATE DATABASE IF NOT EXISTS');
     expect(script).toContain('CREATE USER IF NOT EXISTS');
