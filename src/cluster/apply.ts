@@ -2,7 +2,9 @@
  * Server-side apply with the field manager `quire`: the API server merges each object and records
  * which fields Quire owns, so other controllers' fields (the HPA's replica count) are left alone.
  */
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { UserError } from '../config/errors.js';
 import type { ClusterConnection } from './connection.js';
 import { describeError, objectLabel, statusCode } from './connection.js';
@@ -14,27 +16,66 @@ export interface ApplyOptions {
   readonly dryRun?: boolean;
 }
 
+/**
+ * The REST path of an object. Plurals follow the API's rule for every kind Quire makes
+ * (Ingress → ingresses, NetworkPolicy → networkpolicies).
+ */
+export function resourcePath(object: KubernetesObject): string {
+  const apiVersion = object.apiVersion ?? 'v1';
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const kind = (object.kind ?? '').toLowerCase();
+  const plural = kind.endsWith('y')
+    ? `${kind.slice(0, -1)}ies`
+    : kind.endsWith('s')
+      ? `${kind}es`
+      : `${kind}s`;
+  const namespace = object.metadata?.namespace ? `/namespaces/${object.metadata.namespace}` : '';
+  return `${base}${namespace}/${plural}/${object.metadata?.name ?? ''}`;
+}
+
+/**
+ * Server-side apply of the object exactly as Quire made it. The request is sent as plain JSON:
+ * the client library's typed models would drop fields whose names they spell differently
+ * (a NetworkPolicy rule's `from`).
+ */
 export async function applyObject(
   connection: ClusterConnection,
   object: KubernetesObject,
   options: ApplyOptions = {},
 ): Promise<KubernetesObject> {
-  try {
-    return await connection.objects.patch(
-      object,
-      undefined,
-      options.dryRun ? 'All' : undefined,
-      FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
-  } catch (error) {
+  const url = new URL(resourcePath(object), connection.server);
+  url.searchParams.set('fieldManager', FIELD_MANAGER);
+  url.searchParams.set('force', 'true');
+  if (options.dryRun) url.searchParams.set('dryRun', 'All');
+  const request: RequestOptions = {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' },
+  };
+  await connection.kubeConfig.applyToHTTPSOptions(request);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const call = send(url, request, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, body: text });
+      });
+    });
+    call.on('error', reject);
+    call.end(JSON.stringify(object));
+  }).catch((error: unknown) => {
     throw new UserError(
-      'CLUSTER_REFUSED',
-      `the cluster refused ${objectLabel(object)} (HTTP ${statusCode(error) ?? '?'}): ${describeError(error)}`,
+      'CLUSTER_UNREACHABLE',
+      `cannot send ${objectLabel(object)} to ${connection.server}: ${describeError(error)}`,
       1,
     );
-  }
+  });
+  if (status >= 200 && status < 300) return JSON.parse(body) as KubernetesObject;
+  throw new UserError(
+    'CLUSTER_REFUSED',
+    `the cluster refused ${objectLabel(object)} (HTTP ${status}): ${describeError({ body })}`,
+    1,
+  );
 }
 
 /** Read an object's live state; undefined when it does not exist. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resourcePath } from '../../src/cluster/apply.js';
 import { readiness } from '../../src/cluster/readiness.js';
 import { changedPaths } from '../../src/cluster/diff.js';
 import { parseDuration } from '../../src/cli/cluster-options.js';
@@ -83,5 +84,29 @@ describe('parseDuration', () => {
 
   it('rejects other text', () => {
     expect(() => parseDuration('ten minutes')).toThrow('expected a duration such as 90s, 10m or 1h');
+  });
+});
+
+describe('resourcePath', () => {
+  it.each([
+    [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'quire' } }, '/api/v1/namespaces/quire'],
+    [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'q' } },
+      '/api/v1/namespaces/q/secrets/s',
+    ],
+    [
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'q' } },
+      '/apis/networking.k8s.io/v1/namespaces/q/networkpolicies/p',
+    ],
+    [
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'q' } },
+      '/apis/networking.k8s.io/v1/namespaces/q/ingresses/i',
+    ],
+    [
+      { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'nfs-client' } },
+      '/apis/storage.k8s.io/v1/storageclasses/nfs-client',
+    ],
+  ])('%o → %s', (object, path) => {
+    expect(resourcePath(object)).toBe(path);
   });
 });
