@@ -6,5 +6,14 @@ source "$(dirname "$0")/common.sh"
 extra=()
 is_primary || extra=(--slave-info --safe-slave-backup)
 log "streaming a backup"
-exec mariadb-backup --defaults-file="$BACKUP_CNF" --socket="$SOCKET" \
-  --backup --stream=xbstream --target-dir="${TMPDIR:-/tmp}" "${extra[@]}"
+if is_primary; then
+  exec mariadb-backup --defaults-file="$BACKUP_CNF" --socket="$SOCKET" \
+    --backup --stream=xbstream --target-dir="${TMPDIR:-/tmp}"
+fi
+status=0
+mariadb-backup --defaults-file="$BACKUP_CNF" --socket="$SOCKET" \
+  --backup --stream=xbstream --target-dir="${TMPDIR:-/tmp}" "${extra[@]}" || status=$?
+# A stream cut short (the receiver died) leaves the SQL thread that --safe-slave-backup paused
+# stopped for good: start it again. Its output must not reach the stream (stdout).
+local_sql -e 'START SLAVE SQL_THREAD' >&2 || log "could not restart the SQL thread"
+exit "$status"
