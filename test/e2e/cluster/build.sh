@@ -65,7 +65,8 @@ command -v go >/dev/null || { echo "cluster-build: 'go' not found on PATH" >&2; 
 # We build it from a copy of its module zip with go/knp/*.patch applied (see go/knp/README.md).
 prepare_knp() { # -> prints the source dir
   local dir="$srcdir/kube-network-policies@$KNP_VERSION-quire"
-  local stamp="$KNP_VERSION patch:$(sha_of "$here"/go/knp/*.patch)"
+  local stamp
+  stamp="$KNP_VERSION patch:$(sha_of "$here"/go/knp/*.patch)"
   if [[ -f $dir/.quire-stamp && "$(cat "$dir/.quire-stamp")" == "$stamp" ]]; then
     echo "$dir"; return
   fi
@@ -120,7 +121,7 @@ for entry in "${plan[@]}"; do
   IFS='|' read -r name moddir mod pkg ver stamp <<<"$entry"
   [[ $prefetched == *" $moddir "* ]] && continue
   prefetched+="$moddir "
-  (cd "$moddir" && go list -deps -f '' "$pkg" >>"$prefetch_log" 2>&1 || true) &
+  (cd "$moddir" && { go list -deps -f '' "$pkg" >>"$prefetch_log" 2>&1 || true; }) &
 done
 
 built=0

@@ -107,26 +107,25 @@ function runScript(script: string, options: ClusterScriptOptions): Promise<void>
   });
 }
 
-let starting: Promise<Cluster> | undefined;
+let inFlight: Promise<Cluster> | undefined;
 
 /**
  * Starts the cluster if it does not run yet (building and importing whatever is missing) and
- * returns how to reach it. Idempotent; concurrent calls in one process share one start.
+ * returns how to reach it. When it runs already this takes about a second, and still imports image
+ * tars written to $QUIRE_CACHE/images since (unchanged ones are skipped). Idempotent; concurrent
+ * calls share one run of up.sh.
  */
 export function ensureCluster(options: ClusterScriptOptions = {}): Promise<Cluster> {
-  starting ??= runScript('up.sh', options).then(
-    () => clusterInfo(),
-    (error: unknown) => {
-      starting = undefined;
-      throw error;
-    },
-  );
-  return starting;
+  inFlight ??= runScript('up.sh', options)
+    .then(() => clusterInfo())
+    .finally(() => {
+      inFlight = undefined;
+    });
+  return inFlight;
 }
 
 /** Stops the cluster and removes its pods and state; keeps binaries, images and PKI. */
 export async function stopCluster(options: ClusterScriptOptions = {}): Promise<void> {
-  starting = undefined;
   await runScript('down.sh', options);
 }
 

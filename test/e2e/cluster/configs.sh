@@ -54,6 +54,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     config_path = ""
 EOF
 
+  cat >"$ETC/crictl.yaml" <<EOF
+runtime-endpoint: unix://$CONTAINERD_SOCK
+image-endpoint: unix://$CONTAINERD_SOCK
+timeout: 20
+EOF
+
   # CNI: one bridge for all pods, hairpin on (a pod can reach itself through its Service),
   # host-local IPAM, portmap for hostPort. No ipMasq: pod traffic never leaves the machine
   # (see QUIRE-EGRESS in up.sh).

@@ -24,7 +24,7 @@ our_shims() {
 }
 
 [[ -n $quiet ]] || stage "node agents"
-for c in hostpath-provisioner kube-network-policies kube-proxy kubelet; do stop_proc "$c"; done
+stop_procs hostpath-provisioner kube-network-policies kube-proxy kubelet
 
 [[ -n $quiet ]] || stage "pods and containers"
 if [[ -n "$(our_shims)" ]] && ! proc_alive containerd && [[ -f $ETC/containerd.toml ]]; then
@@ -42,7 +42,9 @@ stop_proc containerd 30
 for pid in $(our_shims); do kill -KILL "$pid" 2>/dev/null || true; done
 
 [[ -n $quiet ]] || stage "control plane"
-for c in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$c"; done
+stop_procs kube-scheduler kube-controller-manager
+stop_proc kube-apiserver
+stop_proc etcd
 
 [[ -n $quiet ]] || stage "network cleanup"
 if [[ -x $K8S_BIN/kube-proxy ]]; then
@@ -53,15 +55,19 @@ fi
 for table in filter nat mangle; do
   rules=$(iptables-save -t "$table" 2>/dev/null | grep -E '^-A ' | grep -E -- '-j (KUBE-|QUIRE-)|^-A (KUBE-|QUIRE-)' || true)
   chains=$(iptables-save -t "$table" 2>/dev/null | sed -n 's/^:\(\(KUBE\|QUIRE\)-[^ ]*\) .*/\1/p' || true)
-  while read -r chain; do [[ -n $chain ]] && iptables -w -t "$table" -F "$chain" 2>/dev/null || true; done <<<"$chains"
+  while read -r chain; do
+    if [[ -n $chain ]]; then iptables -w -t "$table" -F "$chain" 2>/dev/null || true; fi
+  done <<<"$chains"
   while read -r rule; do
     [[ -n $rule ]] || continue
     # shellcheck disable=SC2086
     eval "iptables -w -t $table ${rule/-A /-D }" 2>/dev/null || true
   done <<<"$rules"
-  while read -r chain; do [[ -n $chain ]] && iptables -w -t "$table" -X "$chain" 2>/dev/null || true; done <<<"$chains"
+  while read -r chain; do
+    if [[ -n $chain ]]; then iptables -w -t "$table" -X "$chain" 2>/dev/null || true; fi
+  done <<<"$chains"
 done
-command -v nft >/dev/null && nft delete table inet kube-network-policies 2>/dev/null || true
+if command -v nft >/dev/null; then nft delete table inet kube-network-policies 2>/dev/null || true; fi
 ip link del "$POD_BRIDGE" 2>/dev/null || true
 ip link del "$NODE_BRIDGE" 2>/dev/null || true
 

@@ -1,6 +1,6 @@
 # Shared settings and helpers of the single-node test cluster; sourced by up.sh, down.sh,
 # smoke.sh, pki.sh and images/*.sh. Every path and address of the cluster is defined here.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are used by the scripts that source this
 
 CLUSTER_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 QUIRE_CACHE="${QUIRE_CACHE:-$HOME/.cache/quire}"
@@ -62,7 +62,12 @@ export PATH="$K8S_BIN:$PATH"
 
 kubectl_admin() { "$K8S_BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 ctr_k8s() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
-crictl_q() { "$K8S_BIN/crictl" --runtime-endpoint "unix://$CONTAINERD_SOCK" --image-endpoint "unix://$CONTAINERD_SOCK" --timeout 20s "$@"; }
+crictl_q() { # crictl for our containerd (the config file only silences its "no config" warning)
+  local cfg=()
+  [[ -f $ETC/crictl.yaml ]] && cfg=(--config "$ETC/crictl.yaml")
+  "$K8S_BIN/crictl" "${cfg[@]}" --runtime-endpoint "unix://$CONTAINERD_SOCK" \
+    --image-endpoint "unix://$CONTAINERD_SOCK" --timeout 20s "$@"
+}
 
 # --- timing -------------------------------------------------------------------------------------
 _stage_name=""
@@ -147,6 +152,59 @@ stop_proc() { # stop_proc <name> [timeout seconds]: SIGTERM to the group, SIGKIL
     fi
   fi
   rm -f "$PIDS/$name.pid"
+}
+
+# Import every image tar of $SYS_IMAGES and $APP_IMAGES into containerd's k8s.io namespace, unless
+# the same tar (sha256; size and mtime spare the hashing) was imported before and its images are
+# still there. Our own images must import; an app image that does not only warns.
+import_images() {
+  local stamps="$CONTAINERD_ROOT/quire-imports" existing tar kind dir sum meta st names n ok out
+  local s_sum s_size s_mtime
+  mkdir -p "$stamps"
+  existing="$(ctr_k8s images ls -q)"
+  for kind in sys app; do
+    dir=$SYS_IMAGES
+    [[ $kind == app ]] && dir=$APP_IMAGES
+    for tar in "$dir"/*.tar; do
+      [[ -f $tar ]] || continue
+      st="$stamps/$kind-$(basename "$tar").stamp"
+      meta="$(stat -c '%s %.9Y' "$tar")"
+      s_sum="" s_size="" s_mtime=""
+      [[ -f $st ]] && read -r s_sum s_size s_mtime <"$st"
+      if [[ -n $s_sum && "$s_size $s_mtime" == "$meta" ]]; then
+        sum=$s_sum
+      else
+        sum="$(sha256sum "$tar" | cut -c1-64)"
+      fi
+      if [[ $sum == "$s_sum" ]]; then
+        ok=1
+        while read -r n; do grep -qxF "$n" <<<"$existing" || ok=0; done < <(tail -n +2 "$st")
+        if ((ok)); then
+          if [[ "$s_size $s_mtime" != "$meta" ]]; then # refresh the stamp's size/mtime
+            names="$(tail -n +2 "$st")"
+            { echo "$sum $meta"; echo "$names"; } >"$st"
+          fi
+          log "  $(basename "$tar"): already imported ($(tail -n +2 "$st" | tr '\n' ' '))"
+          continue
+        fi
+      fi
+      if ! out="$(ctr_k8s images import "$tar" 2>&1)"; then
+        [[ $kind == sys ]] && die "ctr images import $tar failed: $out"
+        log "  WARNING: $(basename "$tar") not imported: $out"
+        continue
+      fi
+      names="$(sed -n 's/^unpacking \([^ ]*\) (sha256:.*/\1/p' <<<"$out")"
+      [[ -n $names ]] || die "no image found in $tar: $out"
+      { echo "$sum $meta"; echo "$names"; } >"$st"
+      log "  $(basename "$tar"): imported $(tr '\n' ' ' <<<"$names")"
+    done
+  done
+}
+
+stop_procs() { # stop_procs <name>...: stop_proc for several components at once
+  local n
+  for n in "$@"; do stop_proc "$n" & done
+  wait
 }
 
 require_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (containerd, kubelet, iptables)"; }

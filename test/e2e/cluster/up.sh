@@ -46,6 +46,8 @@ trap on_exit EXIT
 
 if [[ -f $KUBECONFIG_ADMIN ]] && cluster_running; then
   log "cluster already running (kubeconfig $KUBECONFIG_ADMIN)"
+  # Image tars built since the start still get imported (unchanged ones are skipped quickly).
+  import_images
   exit 0
 fi
 
@@ -94,38 +96,6 @@ wait_for 30 "containerd" ctr --address "$CONTAINERD_SOCK" version
 wait_for 30 "containerd CRI" crictl_q info
 
 stage "import images"
-import_images() {
-  local stamps="$CONTAINERD_ROOT/quire-imports" existing tar kind sum st names n ok out
-  mkdir -p "$stamps"
-  existing="$(ctr_k8s images ls -q)"
-  for kind in sys app; do
-    local dir=$SYS_IMAGES
-    [[ $kind == app ]] && dir=$APP_IMAGES
-    for tar in "$dir"/*.tar; do
-      [[ -f $tar ]] || continue
-      st="$stamps/$kind-$(basename "$tar").stamp"
-      sum="$(sha256sum "$tar" | cut -c1-64)"
-      if [[ -f $st && "$(head -1 "$st")" == "$sum" ]]; then
-        ok=1
-        while read -r n; do grep -qxF "$n" <<<"$existing" || ok=0; done < <(tail -n +2 "$st")
-        if ((ok)); then
-          log "  $(basename "$tar"): already imported ($(tail -n +2 "$st" | tr '\n' ' '))"
-          continue
-        fi
-      fi
-      if ! out="$(ctr_k8s images import "$tar" 2>&1)"; then
-        # Our own images are required; an app image that does not import only fails its tests.
-        [[ $kind == sys ]] && die "ctr images import $tar failed: $out"
-        log "  WARNING: $(basename "$tar") not imported: $out"
-        continue
-      fi
-      names="$(sed -n 's/^unpacking \([^ ]*\) (sha256:.*/\1/p' <<<"$out")"
-      [[ -n $names ]] || die "no image found in $tar: $out"
-      { echo "$sum"; echo "$names"; } >"$st"
-      log "  $(basename "$tar"): imported $(tr '\n' ' ' <<<"$names")"
-    done
-  done
-}
 import_images
 
 stage "etcd"
