@@ -88,6 +88,7 @@ fqdn="web.$NS.svc.$CLUSTER_DOMAIN"
 svc_ip=$(k get svc web -o jsonpath='{.spec.clusterIP}')
 resolved=$(k exec client -- getent hosts "$fqdn" | awk '{print $1}') || fail "$fqdn does not resolve"
 [[ $resolved == "$svc_ip" ]] || fail "$fqdn resolved to '$resolved', want $svc_ip"
+# shellcheck disable=SC2016 # awk's $2
 pass "$fqdn -> $resolved (CoreDNS at $(k exec client -- awk '/^nameserver/{print $2}' /etc/resolv.conf))"
 body=$(k exec client -- curl -fsS --max-time 5 http://web/) || fail "client cannot reach http://web/"
 [[ $body == "hello from web" ]] || fail "unexpected body from http://web/: $body"

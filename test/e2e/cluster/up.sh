@@ -15,6 +15,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$CLUSTER_SRC/configs.sh"
 require_root
 lock_cluster
+for port in "$INGRESS_HTTP_PORT" "$INGRESS_HTTPS_PORT"; do
+  if ! [[ $port =~ ^[0-9]+$ ]] || ((port < ${NODEPORT_RANGE%-*} || port > ${NODEPORT_RANGE#*-})); then
+    die "ingress port '$port' must be a NodePort in $NODEPORT_RANGE (QUIRE_INGRESS_HTTP(S)_PORT)"
+  fi
+done
 
 cluster_running() {
   local c

@@ -35,6 +35,7 @@ mkdir -p "$APP_IMAGES"
 work=$(mktemp -d "$APP_IMAGES/.toolbox.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 log "mmdebstrap bookworm (minbase + $packages) from $main_mirror"
+# shellcheck disable=SC2016 # the hook's "$1" is mmdebstrap's, not ours
 SOURCE_DATE_EPOCH=0 mmdebstrap --variant=minbase --quiet --include="$packages" \
   --aptopt='Acquire::Retries "3"' \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/usr/share/doc/* "$1"/usr/share/man/* "$1"/usr/share/locale/*' \
