@@ -24,20 +24,10 @@ kubeconform|.|github.com/yannh/kubeconform|github.com/yannh/kubeconform/cmd/kube
 kube-score|kube-score|github.com/zegl/kube-score|github.com/zegl/kube-score/cmd/kube-score
 '
 
-# Pinned version of a module, read from go.mod without running go.
-pinned_version() { # moddir module
-  awk -v m="$2" '($1 == m || ($1 == "require" && $2 == m)) {
-      v = ($1 == "require") ? $3 : $2; print v; exit }' "$1/go.mod"
-}
-
-sha_of() { cat "$@" | sha256sum | cut -c1-16; }
+# shellcheck source=tools/lib/go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-build.sh"
 
 want=("$@")
-selected() {
-  [[ ${#want[@]} -eq 0 ]] && return 0
-  local w; for w in "${want[@]}"; do [[ $w == "$1" ]] && return 0; done
-  return 1
-}
 
 for w in "${want[@]}"; do
   grep -q "^$w|" <<<"$tools_table" || { echo "build-go-tools: unknown tool '$w' (helm, kubeconform, kube-score)" >&2; exit 2; }

@@ -41,20 +41,10 @@ traefik|traefik|github.com/traefik/traefik/v3|github.com/traefik/traefik/v3/cmd/
 kube-network-policies|knp|sigs.k8s.io/kube-network-policies|./cmd
 '
 
-# Pinned version of a module, read from go.mod without running go.
-pinned_version() { # moddir module
-  awk -v m="$2" '($1 == m && $2 ~ /^v/) { print $2; exit }
-      ($1 == "require" && $2 == m && $3 ~ /^v/) { print $3; exit }' "$1/go.mod"
-}
-
-sha_of() { cat "$@" | sha256sum | cut -c1-16; }
+# shellcheck source=tools/lib/go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../../tools/lib/go-build.sh"
 
 want=("$@")
-selected() {
-  [[ ${#want[@]} -eq 0 ]] && return 0
-  local w; for w in "${want[@]}"; do [[ $w == "$1" ]] && return 0; done
-  return 1
-}
 for w in "${want[@]}"; do
   grep -q "^$w|" <<<"$table" || { echo "cluster-build: unknown component '$w'" >&2; exit 2; }
 done

@@ -21,6 +21,7 @@ import {
   type LocalMariaDbNode,
   type LocalMariaDbPasswords,
 } from '../../../src/local/mariadb/index.js';
+import { stepTimer } from '../../support/timings.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -149,15 +150,7 @@ describe('the MariaDB pod scripts on a real server', () => {
   const killOnExit = (): void => {
     started?.killNow();
   };
-  const timings: Record<string, number> = {};
-  const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
-    const start = Date.now();
-    try {
-      return await step();
-    } finally {
-      timings[name] = Date.now() - start;
-    }
-  };
+  const { timings, timed } = stepTimer();
   const bootstrap = async (password: string): Promise<string> => {
     await cluster.bootstrap({ database: DB_NAME, user: DB_USER, password });
     // The Job's output, as the runner logged it on pod 0.

@@ -18,6 +18,7 @@ import {
   TEST_PASSWORDS,
   type TestCluster,
 } from '../../support/local-mariadb.js';
+import { stepTimer } from '../../support/timings.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -65,15 +66,7 @@ async function count(test: TestCluster, ordinal: number): Promise<number> {
 describe('LocalMariaDbCluster on real MariaDB processes', () => {
   let test: TestCluster;
   let cluster: LocalMariaDbCluster;
-  const timings: Record<string, number> = {};
-  const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
-    const start = Date.now();
-    try {
-      return await step();
-    } finally {
-      timings[name] = Date.now() - start;
-    }
-  };
+  const { timings, timed } = stepTimer();
   const waitForRows = (ordinal: number, rows: number): Promise<void> =>
     eventually(`${rows} rows on node ${ordinal}`, async () => (await count(test, ordinal)) === rows, 30_000);
 
