@@ -101,10 +101,13 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 /** The state letter of /proc/<pid>/stat (R, S, D, Z, T, ...), or undefined when there is no such process. */
-function processState(pid: number): { state: string; pgrp: number } | undefined {
+function processState(
+  pid: number,
+  statFile = `/proc/${pid}/stat`,
+): { state: string; pgrp: number } | undefined {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(statFile, 'utf8');
   } catch {
     return undefined;
   }
@@ -113,10 +116,27 @@ function processState(pid: number): { state: string; pgrp: number } | undefined 
   return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
 }
 
-/** Whether the process exists and is not a zombie. */
+const exited = (state: string): boolean => state === 'Z' || state === 'X';
+
+/**
+ * Whether the process exists and is not a zombie. A killed multi-threaded process (mariadbd)
+ * shows its leader as a zombie while its other threads still exit and hold its sockets open, so
+ * it is alive until every thread has exited.
+ */
 export function isAlive(pid: number): boolean {
   const state = processState(pid);
-  return state !== undefined && state.state !== 'Z' && state.state !== 'X';
+  if (state === undefined) return false;
+  if (!exited(state.state)) return true;
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tasks.some((task) => {
+    const taskState = processState(Number(task), `/proc/${pid}/task/${task}/stat`);
+    return taskState !== undefined && !exited(taskState.state);
+  });
 }
 
 /** Whether any live process is left in the group. */
@@ -131,7 +151,7 @@ export function groupAlive(pgid: number): boolean {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const state = processState(Number(entry));
-    if (state?.pgrp === pgid && state.state !== 'Z' && state.state !== 'X') return true;
+    if (state?.pgrp === pgid && isAlive(Number(entry))) return true;
   }
   return false;
 }
