@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start the single-node Kubernetes v1.34 test cluster (idempotent: exits quickly when it runs).
 #
-#   test/e2e/cluster/up.sh        # build what is missing, then start; prints each stage's time
+#   test/e2e/cluster/up.sh          # build what is missing, then start; prints each stage's time
+#   test/e2e/cluster/up.sh --check  # exit 0 if the cluster runs, 1 if not; starts nothing
 #
 # Everything is cached under ${QUIRE_CACHE:-$HOME/.cache/quire}: binaries (k8s/bin), images
 # (k8s/images, images), PKI and containerd's image store (cluster/). A start with everything
@@ -27,6 +28,12 @@ cluster_running() {
   kubectl_admin get --raw /readyz >/dev/null 2>&1 || return 1
   [[ "$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
 }
+
+# --check: only tell (exit status) whether the cluster runs; start nothing.
+if [[ ${1:-} == --check ]]; then
+  [[ -f $KUBECONFIG_ADMIN ]] && cluster_running
+  exit
+fi
 
 # On failure: say which stage failed and show what the cluster's processes said last.
 on_exit() {

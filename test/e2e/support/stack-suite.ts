@@ -1,0 +1,274 @@
+/**
+ * The behaviours every web workload's stack must show on the real cluster (issue: real cluster,
+ * points 1-5 and 7), as one suite that a workload's test file runs with what is its own: how its
+ * site is proven over HTTPS, and how a web pod opens a TCP connection.
+ */
+import { Agent } from 'node:https';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../support/go-tools.js';
+import { eventually, MINUTE, type E2eStack } from './stack.js';
+
+export interface WorkloadChecks {
+  /** Prove the site works over HTTPS through the Ingress (install it first if it needs it). */
+  readonly servesSite: (stack: E2eStack) => Promise<void>;
+  /** A command run in a web pod that exits 0 when `host:port` accepts a TCP connection. */
+  readonly tcpProbe: (host: string, port: number) => readonly string[];
+  /** A path whose page costs CPU to render, for the autoscaling load. */
+  readonly loadPath: string;
+}
+
+interface PodList {
+  items: {
+    metadata: { name: string };
+    status: { phase: string; conditions?: { type: string; status: string }[] };
+  }[];
+}
+
+export function stackSuite(stack: () => E2eStack, checks: WorkloadChecks): void {
+  describe('the stack deployed by quire deploy', { timeout: 15 * MINUTE }, () => {
+    it('deploys every part and waits for it', async () => {
+      const s = stack();
+      const result = await s.quire(['deploy', '--state-dir', s.stateDir, '--timeout', '10m']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`deploying quire to namespace ${s.namespace}`);
+      // No Prometheus operator here: its objects are skipped with a warning, the exporters still run.
+      expect(result.stdout).toContain(`warning: skipped PodMonitor ${s.namespace}/quire-mariadb`);
+      const pods = JSON.parse(await s.k(['get', 'pods', '-o', 'json'])) as PodList;
+      const running = pods.items.filter((pod) => pod.status.phase !== 'Succeeded');
+      expect(running.length).toBeGreaterThanOrEqual(4);
+      for (const pod of running) {
+        expect(
+          pod.status.conditions?.find((condition) => condition.type === 'Ready')?.status,
+          pod.metadata.name,
+        ).toBe('True');
+      }
+    });
+
+    it('cloned the replica by a streamed backup and replicates by GTID', async () => {
+      const s = stack();
+      expect(await s.k(['logs', 'quire-mariadb-1', '-c', 'clone'])).toContain('clone prepared');
+      expect((await s.sql('quire-mariadb-0', 'SELECT @@server_id, @@read_only')).trim()).toBe('100\t0');
+      expect((await s.sql('quire-mariadb-1', 'SELECT @@server_id, @@read_only')).trim()).toBe('101\t1');
+      await s.sql(
+        'quire-mariadb-0',
+        "CREATE DATABASE IF NOT EXISTS e2e; CREATE TABLE IF NOT EXISTS e2e.t (v VARCHAR(64)); INSERT INTO e2e.t VALUES ('written on the primary')",
+      );
+      const seen = await eventually('the row on the replica', MINUTE, async () => {
+        const rows = await s.sql('quire-mariadb-1', 'SELECT v FROM e2e.t');
+        return rows.includes('written on the primary') ? rows : undefined;
+      });
+      expect(seen).toContain('written on the primary');
+      expect(await s.sql('quire-mariadb-1', 'SHOW SLAVE STATUS\\G')).toMatch(/Using_Gtid: Slave_Pos/);
+    });
+
+    it('ran the bootstrap Job, which made the app database and its user', async () => {
+      const s = stack();
+      const job = JSON.parse(await s.k(['get', 'job', 'quire-mariadb-bootstrap', '-o', 'json'])) as {
+        status: { succeeded?: number };
+      };
+      expect(job.status.succeeded).toBe(1);
+      expect(await s.sql('quire-mariadb-0', 'SHOW DATABASES')).toMatch(/^quire$/m);
+      expect(await s.sql('quire-mariadb-0', "SHOW GRANTS FOR 'quire'@'%'")).toContain('ON `quire`.*');
+    });
+
+    it('deploys again without changes, and the bootstrap Job runs again', async () => {
+      const s = stack();
+      const result = await s.quire(['deploy', '--state-dir', s.stateDir]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toContain('pruned');
+      const job = JSON.parse(await s.k(['get', 'job', 'quire-mariadb-bootstrap', '-o', 'json'])) as {
+        status: { succeeded?: number };
+      };
+      expect(job.status.succeeded).toBe(1);
+      const diff = await s.quire(['diff', '--state-dir', s.stateDir]);
+      expect(diff.stdout).not.toMatch(/^(create|prune) /m);
+    });
+
+    it('answers over HTTPS through the Ingress with the generated certificate, HTTP redirected', async () => {
+      const s = stack();
+      await eventually('the site over HTTPS', 3 * MINUTE, async () => {
+        const response = await s.https('/');
+        return response.status < 500 ? response : undefined;
+      });
+      const redirect = await s.http('/');
+      expect([301, 302, 307, 308]).toContain(redirect.status);
+      expect(redirect.headers.location).toMatch(new RegExp(`^https://${s.host.replaceAll('.', '\\.')}`));
+      await checks.servesSite(s);
+    });
+
+    it('lets the web pods reach MariaDB and nobody else', async () => {
+      const s = stack();
+      await s.k([
+        'run',
+        'np-probe',
+        `--image=${s.cluster.toolboxImage}`,
+        '--image-pull-policy=Never',
+        '--restart=Never',
+        '--command',
+        '--',
+        'sleep',
+        '600',
+      ]);
+      await s.k(['wait', '--for=condition=Ready', 'pod/np-probe', '--timeout=120s']);
+      const exec = (target: string, command: readonly string[]) =>
+        run(s.cluster.kubectl, [
+          '--kubeconfig',
+          s.cluster.kubeconfig,
+          '-n',
+          s.namespace,
+          'exec',
+          target,
+          '--',
+          ...command,
+        ]);
+      const outsider = exec('np-probe', ['nc', '-z', '-w', '3', 'quire-mariadb-read', '3306']);
+      expect(outsider.status).not.toBe(0);
+      const web = exec('deploy/quire-web', checks.tcpProbe('quire-mariadb-read', 3306));
+      expect(web.stderr).toBe('');
+      expect(web.status).toBe(0);
+      await s.k(['delete', 'pod', 'np-probe', '--wait=false']);
+    });
+
+    it('scales the web tier up under load and back down after it', async () => {
+      const s = stack();
+      const hpa = async () =>
+        (
+          JSON.parse(await s.k(['get', 'hpa', 'quire-web', '-o', 'json'])) as {
+            status: { currentReplicas?: number; currentMetrics?: unknown[] };
+          }
+        ).status;
+      await eventually('CPU metrics for the autoscaler', 3 * MINUTE, async () =>
+        (await hpa()).currentMetrics?.length ? true : undefined,
+      );
+      expect((await hpa()).currentReplicas).toBe(2);
+      // A bounded load: 16 concurrent clients for at most 4 minutes, stopped once the HPA has scaled.
+      const agent = new Agent({ keepAlive: true, maxSockets: 16, ca: s.certificate() });
+      let stop = false;
+      const stopAt = Date.now() + 4 * MINUTE;
+      const clients = Array.from({ length: 16 }, async () => {
+        while (!stop && Date.now() < stopAt) await s.https(checks.loadPath, { agent }).catch(() => undefined);
+      });
+      const scaledUp = await eventually('a scale-up', 4 * MINUTE, async () => {
+        const status = await hpa();
+        return (status.currentReplicas ?? 0) > 2 ? status.currentReplicas : undefined;
+      }).finally(() => {
+        stop = true;
+      });
+      await Promise.all(clients);
+      agent.destroy();
+      expect(scaledUp).toBeGreaterThan(2);
+      const scaledDown = await eventually('the scale-down', 6 * MINUTE, async () => {
+        const status = await hpa();
+        return status.currentReplicas === 2 ? status.currentReplicas : undefined;
+      });
+      expect(scaledDown).toBe(2);
+    });
+
+    it('brings a deleted primary back with its data', async () => {
+      const s = stack();
+      await s.k(['delete', 'pod', 'quire-mariadb-0', '--wait=true']);
+      await s.podReady('quire-mariadb-0', 5 * MINUTE);
+      expect(await s.sql('quire-mariadb-0', 'SELECT v FROM e2e.t')).toContain('written on the primary');
+      await eventually('replication resumed', 2 * MINUTE, async () => {
+        const status = await s.sql('quire-mariadb-1', 'SHOW SLAVE STATUS\\G');
+        return /Slave_IO_Running: Yes/.test(status) ? true : undefined;
+      });
+    });
+
+    it('re-clones a replica whose pod and volume were deleted, and it catches up', async () => {
+      const s = stack();
+      const volume = async () =>
+        (await s.k(['get', 'pvc', 'data-quire-mariadb-1', '-o', 'jsonpath={.spec.volumeName}'])).trim();
+      const oldVolume = await volume();
+      await s.k(['delete', 'pvc', 'data-quire-mariadb-1', '--wait=false']);
+      await s.k(['delete', 'pod', 'quire-mariadb-1', '--wait=true']);
+      await eventually('a new volume for the replica', 3 * MINUTE, async () => {
+        const current = await volume();
+        return current && current !== oldVolume ? current : undefined;
+      });
+      await s.podReady('quire-mariadb-1', 5 * MINUTE);
+      expect(await s.k(['logs', 'quire-mariadb-1', '-c', 'clone'])).toContain('clone prepared');
+      await s.sql('quire-mariadb-0', "INSERT INTO e2e.t VALUES ('after the re-clone')");
+      const rows = await eventually('the new row on the re-cloned replica', MINUTE, async () => {
+        const text = await s.sql('quire-mariadb-1', 'SELECT v FROM e2e.t');
+        return text.includes('after the re-clone') ? text : undefined;
+      });
+      expect(rows).toContain('written on the primary');
+    });
+
+    it('shows the stack in quire status', async () => {
+      const s = stack();
+      const result = await s.quire(['status', '--output', 'json']);
+      expect(result.code).toBe(0);
+      const status = JSON.parse(result.stdout) as {
+        database: {
+          pod: string;
+          role: string;
+          ready: boolean;
+          replicating: boolean | null;
+          readOnly: boolean | null;
+          gtid: string | null;
+        }[];
+        web: { ready: boolean }[];
+        ingress: { host: string } | null;
+      };
+      expect(status.database.map((pod) => [pod.pod, pod.role, pod.ready, pod.readOnly])).toEqual([
+        ['quire-mariadb-0', 'primary', true, false],
+        ['quire-mariadb-1', 'replica', true, true],
+      ]);
+      expect(status.database[1]?.replicating).toBe(true);
+      expect(status.database[0]?.gtid).toMatch(/^0-100-\d+/);
+      expect(status.ingress?.host).toBe(s.host);
+      const table = await s.quire(['status']);
+      expect(table.stdout).toMatch(/quire-mariadb-1\s+replica\s+ready/);
+    });
+
+    it('leaks no secret into ConfigMaps, pod env literals, events, logs or the CLI output', async () => {
+      const s = stack();
+      const secrets = s.generatedSecrets();
+      expect(secrets.length).toBeGreaterThanOrEqual(5);
+      const pods = JSON.parse(await s.k(['get', 'pods', '-o', 'json'])) as {
+        items: { spec: { containers: { env?: { value?: string }[] }[] } }[];
+      };
+      const places = {
+        configmaps: await s.k(['get', 'configmaps', '-o', 'json']),
+        pods: JSON.stringify(
+          pods.items.flatMap((pod) =>
+            pod.spec.containers.flatMap((container) =>
+              (container.env ?? []).map((variable) => variable.value ?? ''),
+            ),
+          ),
+        ),
+        events: await s.k(['get', 'events', '-o', 'json']),
+        cli: s.output.join('\n'),
+        logs: await s.k([
+          'logs',
+          '-l',
+          'app.kubernetes.io/instance=quire',
+          '--all-containers',
+          '--prefix',
+          '--tail=-1',
+        ]),
+      };
+      for (const [place, text] of Object.entries(places)) {
+        for (const secret of secrets) expect(text.includes(secret), `${place} holds a secret`).toBe(false);
+      }
+    });
+
+    it('destroys the stack but keeps the data unless purged', async () => {
+      const s = stack();
+      const kept = await s.quire(['destroy']);
+      expect(kept.code).toBe(0);
+      expect(kept.stdout).toContain(`kept PersistentVolumeClaim ${s.namespace}/data-quire-mariadb-0`);
+      expect(kept.stdout).toContain(`kept Secret ${s.namespace}/quire-mariadb-credentials`);
+      expect(await s.k(['get', 'statefulsets', '-o', 'name'])).toBe('');
+      expect(await s.k(['get', 'pvc', '-o', 'name'])).toContain('data-quire-mariadb-0');
+      const purged = await s.quire(['destroy', '--purge', '--yes']);
+      expect(purged.code).toBe(0);
+      expect(await s.k(['get', 'pvc,secrets', '-l', 'app.kubernetes.io/instance=quire', '-o', 'name'])).toBe(
+        '',
+      );
+    });
+  });
+}
