@@ -50,6 +50,19 @@ stage_of() { # name
   echo "$stage"
 }
 
+# A hash of the files a stage is made from (its stage-inputs list) and of the node that runs it:
+# unchanged inputs mean an unchanged stage, so it need not be made again.
+inputs_of() { # name
+  local repo
+  repo="$(cd "$here/../../.." && pwd)"
+  {
+    node --version
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/$1/stage-inputs" | while read -r path; do
+      (cd "$repo" && find "$path" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    done
+  } | sha256sum | cut -c1-32
+}
+
 stamp_of() { # name [stage directory]
   {
     local f
@@ -87,12 +100,22 @@ tools_checked=
 for name in "${want[@]}"; do
   start=$SECONDS
   out="$outdir/$name.tar"
-  stage=
-  [[ -x $here/$name/stage.sh ]] && stage=$(stage_of "$name")
+  stage='' inputs=''
+  if [[ -x $here/$name/stage.sh ]]; then
+    inputs=$(inputs_of "$name")
+    if [[ -z ${QUIRE_FORCE:-} && -f $out && -f $outdir/$name.stamp && -f $outdir/$name.inputs &&
+      "$(cat "$outdir/$name.inputs")" == "$inputs" ]]; then
+      echo "build-all: $name ($(image_ref "$name")) up to date (its inputs did not change), $((SECONDS - start))s"
+      continue
+    fi
+    rm -f "$outdir/$name.inputs"
+    stage=$(stage_of "$name")
+  fi
   stamp=$(stamp_of "$name" "$stage")
   ref=$(image_ref "$name")
   if [[ -z ${QUIRE_FORCE:-} && -f $out && -f $outdir/$name.stamp && "$(cat "$outdir/$name.stamp")" == "$stamp" ]]; then
     echo "build-all: $name ($ref) up to date, $(du -m "$out" | cut -f1) MB, $((SECONDS - start))s"
+    [[ -z $inputs ]] || echo "$inputs" >"$outdir/$name.inputs"
     continue
   fi
   [[ -n $tools_checked ]] || { ensure_tools; tools_checked=1; }
@@ -100,6 +123,7 @@ for name in "${want[@]}"; do
   rm -f "$outdir/$name.stamp"
   QUIRE_IMAGE_STAGE=$stage "$here/build-image.sh" "$name" "$out"
   echo "$stamp" >"$outdir/$name.stamp"
+  [[ -z $inputs ]] || echo "$inputs" >"$outdir/$name.inputs"
   echo "build-all: $name ($ref) built in $((SECONDS - start))s, $(du -m "$out" | cut -f1) MB"
 done
 echo "build-all: images ready in $outdir ($((SECONDS - total_start))s in all)"
