@@ -67,9 +67,41 @@ export interface Response {
   readonly body: string;
 }
 
+/** Cookies a site set, sent back like a browser would (one site, so no domain or path rules). */
+export class CookieJar {
+  private readonly cookies = new Map<string, string>();
+
+  header(): string | undefined {
+    return this.cookies.size === 0
+      ? undefined
+      : [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  store(setCookie: string | string[] | undefined): void {
+    for (const line of [setCookie ?? []].flat()) {
+      const [pair = '', ...attributes] = line.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute));
+      if (expired || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.cookies.has(name);
+  }
+}
+
 export interface HttpsOptions {
   readonly method?: string;
+  /** A urlencoded form body. */
   readonly form?: Record<string, string>;
+  /** A multipart/form-data body of text fields. */
+  readonly multipart?: Record<string, string>;
+  /** Cookies to send, and to keep what the response sets. */
+  readonly cookies?: CookieJar;
   readonly headers?: Record<string, string>;
   /** Host name sent as SNI and Host; default the stack's host. */
   readonly host?: string;
@@ -211,7 +243,18 @@ export class E2eStack {
   /** HTTPS to the Ingress on loopback with SNI for the host, trusting only the generated certificate. */
   https(path: string, options: HttpsOptions = {}): Promise<Response> {
     const host = options.host ?? this.host;
-    const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+    const boundary = `----quire-e2e-${String(Date.now())}`;
+    const body = options.form
+      ? new URLSearchParams(options.form).toString()
+      : options.multipart
+        ? Object.entries(options.multipart)
+            .map(
+              ([name, value]) =>
+                `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+            )
+            .join('') + `--${boundary}--\r\n`
+        : undefined;
+    const cookie = options.cookies?.header();
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         {
@@ -224,17 +267,21 @@ export class E2eStack {
           agent: options.agent,
           headers: {
             Host: host,
+            ...(cookie === undefined ? {} : { Cookie: cookie }),
             ...options.headers,
-            ...(body
-              ? {
-                  'Content-Type': 'application/x-www-form-urlencoded',
+            ...(body === undefined
+              ? {}
+              : {
+                  'Content-Type': options.form
+                    ? 'application/x-www-form-urlencoded'
+                    : `multipart/form-data; boundary=${boundary}`,
                   'Content-Length': String(Buffer.byteLength(body)),
-                }
-              : {}),
+                }),
           },
           timeout: 30_000,
         },
         (res) => {
+          options.cookies?.store(res.headers['set-cookie']);
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
           res.on('end', () => {
