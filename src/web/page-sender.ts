@@ -75,10 +75,9 @@ export async function sendPage(
       .header('last-modified', cached.lastModified.toUTCString())
       .header('cache-control', 'public, max-age=0, must-revalidate');
   } else {
-    reply.header(
-      'cache-control',
-      isAnonymous(request) ? 'public, max-age=0, must-revalidate' : 'private, no-cache',
-    );
+    // Pages with a form carry a CSRF token: no shared cache may keep them.
+    const shareable = (options.cacheable ?? true) && isAnonymous(request);
+    reply.header('cache-control', shareable ? 'public, max-age=0, must-revalidate' : 'private, no-store');
   }
   return body;
 }
