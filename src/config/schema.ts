@@ -172,7 +172,7 @@ const app = z
       .default(false)
       .meta({
         description:
-          'Take the client address from X-Forwarded-For (behind an Ingress controller); off when the app faces clients directly.',
+          'Take the client address from X-Forwarded-For, for `quire serve` behind a proxy; the web Deployment always sets it, as only the Ingress controller reaches its pods.',
         examples: [true],
       }),
     pageCache: z

@@ -69,7 +69,6 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    requestIdLogLabel: 'requestId',
     // A post's Markdown can be long; uploads have their own limit.
     bodyLimit: 2 * 1024 * 1024,
   });

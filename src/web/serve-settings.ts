@@ -5,6 +5,7 @@
  * reported at once.
  */
 import { readFileSync } from 'node:fs';
+import { appConfigFromEnvironment } from '../config/app-environment.js';
 import { UserError } from '../config/errors.js';
 import type { QuireConfig } from '../config/schema.js';
 import type { DatabaseOptions, DbEndpoint } from '../db/index.js';
@@ -80,7 +81,7 @@ function integer(
 
 export function serveSettings(config: QuireConfig, env: Env, flags: ServeFlags): ServeSettings {
   const problems: string[] = [];
-  const app = config.web.app;
+  const app = appConfigFromEnvironment(config.web.app, env);
   const dbPort = integer(env.QUIRE_DB_PORT, 'QUIRE_DB_PORT', 1, 65535, problems) ?? 3306;
   const primaryText = flags.primary ?? env.QUIRE_DB_PRIMARY_HOST;
   const primary =
@@ -156,7 +157,7 @@ export function serveSettings(config: QuireConfig, env: Env, flags: ServeFlags):
     app: {
       publicUrl,
       sessionSecret,
-      mediaDir: env.QUIRE_MEDIA_DIR ?? app.mediaDir,
+      mediaDir: app.mediaDir,
       maxUploadBytes: app.maxUploadMegabytes * 1024 * 1024,
       postsPerPage: app.postsPerPage,
       trustProxy: app.trustProxy,
