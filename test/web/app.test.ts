@@ -362,6 +362,70 @@ describe('the web app on a real primary and replica', () => {
     );
   });
 
+  it('roles: the owner adds an author, who may write but not moderate; a scheduled post appears at its time', async () => {
+    const usersPage = await author.get('/admin/users');
+    const created = await author.post('/admin/users', {
+      _csrf: csrfToken(usersPage.body),
+      name: 'Bea Writer',
+      email: 'bea@blog.test',
+      role: 'author',
+    });
+    expect(created.statusCode).toBe(200);
+    const password = /shown only now\): <code>([^<]+)<\/code>/.exec(created.body)?.[1] ?? '';
+    expect(password).toMatch(/^[\w-]{20}$/);
+    expect((await author.get('/admin/users')).body).not.toContain(password);
+
+    const bea = new InjectSession(first.app, '203.0.113.30');
+    const form = await bea.get('/admin/login');
+    const wrong = await bea.post('/admin/login', {
+      _csrf: csrfToken(form.body),
+      email: 'bea@blog.test',
+      password: 'wrong',
+    });
+    expect(wrong.statusCode).toBe(401);
+    const login = await bea.post('/admin/login', {
+      _csrf: csrfToken(wrong.body),
+      email: 'bea@blog.test',
+      password,
+    });
+    expect(login.statusCode).toBe(303);
+    expect((await bea.get('/admin/comments')).statusCode).toBe(403);
+    expect((await bea.get('/admin/settings')).statusCode).toBe(403);
+    // The owner's post is not hers to edit.
+    const ownersPost = /href="\/admin\/posts\/(\d+)"/.exec((await author.get('/admin')).body)?.[1] ?? '';
+    expect((await bea.get(`/admin/posts/${ownersPost}`)).statusCode).toBe(404);
+
+    const editor = await bea.get('/admin/posts/new');
+    const at = new Date(Date.now() + 3000);
+    const fields = new FormData();
+    for (const [name, value] of Object.entries({
+      title: 'Scheduled for later',
+      slug: '',
+      markdown: 'Not yet.',
+      excerpt: '',
+      tags: '',
+      kind: 'post',
+      status: 'scheduled',
+      publishedAt: at.toISOString().slice(0, 19),
+    })) {
+      fields.set(name, value);
+    }
+    const saved = await bea.request({
+      method: 'POST',
+      url: `/admin/posts?_csrf=${encodeURIComponent(csrfToken(editor.body))}`,
+      payload: fields,
+    });
+    expect(saved.statusCode, saved.body).toBe(303);
+    const visitor = () => second.app.inject({ url: '/' });
+    expect((await visitor()).body).not.toContain('Scheduled for later');
+    expect((await second.app.inject({ url: '/scheduled-for-later' })).statusCode).toBe(404);
+    await eventually('the scheduled post to appear at its time', async () =>
+      (await visitor()).body.includes('Scheduled for later'),
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(at.getTime() - 1000);
+    expect((await second.app.inject({ url: '/author/bea-writer' })).body).toContain('Scheduled for later');
+  });
+
   it('a killed primary: writes get a 503 page, pages still come from the replica, and writes resume when it is back', async () => {
     const settingsPage = await author.get('/admin/settings');
     const token = csrfToken(settingsPage.body);
