@@ -389,6 +389,35 @@ describe('the web app on a real primary and replica', () => {
       password,
     });
     expect(login.statusCode).toBe(303);
+    const account = await bea.get('/admin/account');
+    const refused = await bea.post('/admin/account', {
+      _csrf: csrfToken(account.body),
+      current: 'not it',
+      password: 'a brand new password',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('The current password is wrong');
+    const changed = await bea.post('/admin/account', {
+      _csrf: csrfToken(refused.body),
+      current: password,
+      password: 'a brand new password',
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.body).toContain('Password changed');
+    const again = new InjectSession(first.app, '203.0.113.31');
+    const loginForm = await again.get('/admin/login');
+    const oldPassword = await again.post('/admin/login', {
+      _csrf: csrfToken(loginForm.body),
+      email: 'bea@blog.test',
+      password,
+    });
+    expect(oldPassword.statusCode).toBe(401);
+    const newPassword = await again.post('/admin/login', {
+      _csrf: csrfToken(oldPassword.body),
+      email: 'bea@blog.test',
+      password: 'a brand new password',
+    });
+    expect(newPassword.statusCode).toBe(303);
     expect((await bea.get('/admin/comments')).statusCode).toBe(403);
     expect((await bea.get('/admin/settings')).statusCode).toBe(403);
     // The owner's post is not hers to edit.

@@ -1,6 +1,6 @@
 /**
  * The rest of the admin area: comment moderation (editors and the owner), site settings and users
- * (the owner), image uploads (everyone).
+ * (the owner), image uploads and one's own password (everyone).
  */
 import type {} from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -10,11 +10,17 @@ import { adminPage, ANY_ROLE, requireRole } from '../plugins/admin-session.js';
 import { read, write } from '../plugins/web-context.js';
 import { bumpContentVersion } from '../services/content-version.js';
 import { MediaRejectedError, storeImage } from '../services/media-store.js';
-import { generatePassword, hashPassword } from '../services/passwords.js';
+import {
+  generatePassword,
+  hashPassword,
+  MIN_PASSWORD_LENGTH,
+  verifyPassword,
+} from '../services/passwords.js';
+import { deleteOtherSessions } from '../services/sessions.js';
 import { readSiteSettings } from '../services/public-content.js';
 import { slugify } from '../services/slug.js';
 import { COMMENT_STATUSES } from '../tables.js';
-import { commentsPage, mediaPage, settingsPage, usersPage } from '../views/admin-views.js';
+import { accountPage, commentsPage, mediaPage, settingsPage, usersPage } from '../views/admin-views.js';
 
 const idParams = z.strictObject({
   id: z.coerce
@@ -188,6 +194,55 @@ export const adminSiteRoutes: FastifyPluginAsyncZod = (app) => {
         ).toString();
       }
       return usersPage(page, await listUsers(request), { email, password }).toString();
+    },
+  );
+
+  app.get('/admin/account', { preHandler: requireRole(...ANY_ROLE) }, async (request, reply) => {
+    reply.type(HTML).header('cache-control', 'private, no-store');
+    return accountPage(await adminPage(request, reply)).toString();
+  });
+
+  app.post(
+    '/admin/account',
+    {
+      preHandler: requireRole(...ANY_ROLE),
+      schema: {
+        body: z.object({
+          _csrf: z.string(),
+          current: z.string().max(1000),
+          password: z
+            .string()
+            .min(MIN_PASSWORD_LENGTH, { message: `choose at least ${MIN_PASSWORD_LENGTH} characters` })
+            .max(1000),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const page = await adminPage(request, reply);
+      const { current, password } = request.body;
+      const stored = await read(request, (db) =>
+        db
+          .selectFrom('user')
+          .select('password_hash')
+          .where('id', '=', page.user.id)
+          .executeTakeFirstOrThrow(),
+      );
+      reply.type(HTML).header('cache-control', 'private, no-store');
+      if (!(await verifyPassword(stored.password_hash, current))) {
+        reply.code(400);
+        return accountPage(page, undefined, 'The current password is wrong; nothing was changed.').toString();
+      }
+      const passwordHash = await hashPassword(password);
+      const sessionId = request.viewer.sessionId ?? '';
+      await write(request, reply, async (trx) => {
+        await trx
+          .updateTable('user')
+          .set({ password_hash: passwordHash })
+          .where('id', '=', page.user.id)
+          .execute();
+        await deleteOtherSessions(trx, page.user.id, sessionId);
+      });
+      return accountPage(page, 'Password changed; your other sessions were logged out.').toString();
     },
   );
 

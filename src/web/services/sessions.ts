@@ -50,3 +50,16 @@ export function readSessionUser(
 export async function deleteSession(trx: Transaction<Tables>, sessionId: string): Promise<void> {
   await trx.deleteFrom('session').where('id_hash', '=', idHash(sessionId)).execute();
 }
+
+/** End every session of `userId` but `keepSessionId` (after a password change). */
+export async function deleteOtherSessions(
+  trx: Transaction<Tables>,
+  userId: number,
+  keepSessionId: string,
+): Promise<void> {
+  await trx
+    .deleteFrom('session')
+    .where('user_id', '=', userId)
+    .where('id_hash', '!=', idHash(keepSessionId))
+    .execute();
+}

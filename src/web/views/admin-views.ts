@@ -1,5 +1,6 @@
 /** The admin area's pages: login, posts, the editor, comments, settings, users, media. */
 import type { CommentStatus, PostKind, PostStatus, Role } from '../tables.js';
+import { MIN_PASSWORD_LENGTH } from '../services/passwords.js';
 import type { SessionUser } from '../services/sessions.js';
 import { html, type SafeHtml } from './html.js';
 import { layout, type ViewContext } from './layout.js';
@@ -32,6 +33,7 @@ function adminLayout(page: AdminPage, title: string, body: SafeHtml): SafeHtml {
             <li><a href="/admin/users">Users</a></li>`
         : ''
     }
+    <li><a href="/admin/account">Account</a></li>
     <li><a href="/">View site</a></li>
     <li>
       <form class="inline" method="post" action="/admin/logout">
@@ -346,6 +348,33 @@ export function mediaPage(page: AdminPage, uploaded?: string): SafeHtml {
             accept="image/png,image/jpeg,image/gif,image/webp,image/avif"
         /></label>
         <div><button type="submit">Upload</button></div>
+      </form>`,
+  );
+}
+
+export function accountPage(page: AdminPage, notice?: string, error?: string): SafeHtml {
+  return adminLayout(
+    page,
+    'Account',
+    html`<h1>Your account</h1>
+      <p>${page.user.name} · ${page.user.email} · ${page.user.role}</p>
+      ${notices(notice, error)}
+      <h2>Change your password</h2>
+      <form class="stacked" method="post" action="/admin/account">
+        ${csrfField(page.csrfToken)}
+        <label
+          >Current password <input type="password" name="current" required autocomplete="current-password"
+        /></label>
+        <label
+          >New password (at least ${MIN_PASSWORD_LENGTH} characters)
+          <input
+            type="password"
+            name="password"
+            required
+            minlength="${MIN_PASSWORD_LENGTH}"
+            autocomplete="new-password"
+        /></label>
+        <div><button type="submit">Change password</button></div>
       </form>`,
   );
 }
