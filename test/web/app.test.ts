@@ -58,7 +58,8 @@ describe('the web app on a real primary and replica', () => {
     sessionSecret: 'a test session secret of more than 32 characters',
     mediaDir,
     maxUploadBytes: 64 * 1024,
-    postsPerPage: 10,
+    // One post per page, so that two posts make two pages.
+    postsPerPage: 1,
     trustProxy: false,
     pageCache: { enabled: true, maxEntries: 100, versionCheckIntervalMs: 200 },
   });
@@ -453,6 +454,14 @@ describe('the web app on a real primary and replica', () => {
     );
     expect(Date.now()).toBeGreaterThanOrEqual(at.getTime() - 1000);
     expect((await second.app.inject({ url: '/author/bea-writer' })).body).toContain('Scheduled for later');
+    const pageOne = (await second.app.inject({ url: '/' })).body;
+    expect(pageOne).toContain('Page 1 of 2');
+    expect(pageOne).toMatch(/href="\/\?page=2" rel="next"/);
+    expect(pageOne).not.toContain('Hello from the primary');
+    const pageTwo = await second.app.inject({ url: '/?page=2' });
+    expect(pageTwo.body).toContain('Hello from the primary');
+    expect(pageTwo.body).toMatch(/<link rel="canonical" href="http:\/\/blog.test\/\?page=2"/);
+    expect((await second.app.inject({ url: '/?page=3' })).statusCode).toBe(404);
   });
 
   it('a killed primary: writes get a 503 page, pages still come from the replica, and writes resume when it is back', async () => {

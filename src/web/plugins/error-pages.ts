@@ -38,7 +38,9 @@ export const errorPages = fp(
         });
         return page(request, reply, 400, 'Please check what you sent', problems.join('; '));
       }
-      if (error instanceof PrimaryUnavailableError) {
+      // A read falls back to the primary when no replica can serve it: only a write means "not saved".
+      const writing = request.method !== 'GET' && request.method !== 'HEAD';
+      if (error instanceof PrimaryUnavailableError && writing) {
         request.log.warn({ err: error }, 'write refused: primary unavailable');
         reply.header('retry-after', '5');
         return page(
@@ -50,6 +52,7 @@ export const errorPages = fp(
         );
       }
       if (error instanceof DatabaseUnavailableError) {
+        request.log.warn({ err: error }, 'read failed: no database reachable');
         reply.header('retry-after', '5');
         return page(
           request,
