@@ -253,6 +253,23 @@ describe('the web app on a real primary and replica', () => {
     });
     expect(response.statusCode).toBe(415);
     expect(response.body).toContain('upload a PNG, JPEG, GIF, WebP or AVIF image');
+    const large = new FormData();
+    large.set('image', new Blob([TINY_PNG, Buffer.alloc(65 * 1024)], { type: 'image/png' }), 'large.png');
+    const tooLarge = await author.request({
+      method: 'POST',
+      url: `/admin/media?_csrf=${encodeURIComponent(csrfToken(page.body))}`,
+      payload: large,
+    });
+    expect(tooLarge.statusCode).toBe(413);
+    const good = new FormData();
+    good.set('image', new Blob([TINY_PNG], { type: 'image/png' }), 'dot.png');
+    const stored = await author.request({
+      method: 'POST',
+      url: `/admin/media?_csrf=${encodeURIComponent(csrfToken(page.body))}`,
+      payload: good,
+    });
+    expect(stored.statusCode).toBe(201);
+    expect(stored.body).toMatch(/!\[description\]\(\/media\/[0-9a-f]{32}\.png\)/);
   });
 
   it('comments: refused without a CSRF token, pending until approved, without scripts, throttled per address', async () => {
@@ -462,6 +479,17 @@ describe('the web app on a real primary and replica', () => {
     expect(pageTwo.body).toContain('Hello from the primary');
     expect(pageTwo.body).toMatch(/<link rel="canonical" href="http:\/\/blog.test\/\?page=2"/);
     expect((await second.app.inject({ url: '/?page=3' })).statusCode).toBe(404);
+
+    // Bea deletes her post; the pages drop it.
+    const list = await bea.get('/admin');
+    const id = /href="\/admin\/posts\/(\d+)">Scheduled for later/.exec(list.body)?.[1] ?? '';
+    expect(list.body).not.toContain('Hello from the primary');
+    const deleted = await bea.post(`/admin/posts/${id}/delete`, { _csrf: csrfToken(list.body) });
+    expect(deleted.statusCode).toBe(303);
+    await eventually(
+      'the deleted post to leave the pages',
+      async () => (await second.app.inject({ url: '/scheduled-for-later' })).statusCode === 404,
+    );
   });
 
   it('a killed primary: writes get a 503 page, pages still come from the replica, and writes resume when it is back', async () => {
