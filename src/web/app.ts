@@ -64,7 +64,8 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   }
   const app = Fastify({
     logger: options.logger ?? { level: 'info', redact: LOG_REDACTIONS },
-    trustProxy: settings.trustProxy,
+    // One hop, the Ingress controller: an address a client puts in X-Forwarded-For is not believed.
+    trustProxy: settings.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();

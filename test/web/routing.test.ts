@@ -105,12 +105,15 @@ describe('routing without a database', () => {
     expect(response.body).toContain('The database cannot be reached; please try again shortly.');
   });
 
-  it('serves robots.txt, 404 pages and HSTS over https', async () => {
+  it('serves robots.txt, 404 pages, HSTS over https, and metrics only to direct requests', async () => {
     const robots = await app.inject({ url: '/robots.txt' });
     expect(robots.body).toBe(
       'User-agent: *\nDisallow: /admin\nDisallow: /search\nSitemap: https://blog.example.com/sitemap.xml\n',
     );
     expect(robots.headers['strict-transport-security']).toContain('max-age=');
     expect((await app.inject({ url: '/a/b/c' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200);
+    const forwarded = await app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '198.51.100.1' } });
+    expect(forwarded.statusCode).toBe(404);
   });
 });

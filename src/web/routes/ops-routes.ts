@@ -1,6 +1,7 @@
 /**
  * Probes and metrics. /healthz: the process answers. /readyz: the primary answers and every
- * migration is applied (a pod without them must not get traffic). /metrics: Prometheus text.
+ * migration is applied (a pod without them must not get traffic). /metrics: Prometheus text, not
+ * to requests that came through a proxy.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
@@ -50,7 +51,13 @@ export function opsRoutes(registry: Registry): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/metrics', async (_request, reply) => {
+    // For Prometheus, which scrapes the pods directly; a request forwarded by the Ingress (the
+    // public) is not shown the metrics.
+    app.get('/metrics', async (request, reply) => {
+      if (request.headers['x-forwarded-for'] !== undefined) {
+        reply.callNotFound();
+        return reply;
+      }
       reply.type(registry.contentType).header('cache-control', 'no-store');
       return registry.metrics();
     });
