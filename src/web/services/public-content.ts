@@ -33,7 +33,10 @@ export interface PostList {
   readonly pageCount: number;
 }
 
-/** The content version and the next scheduled post, read on the connection that renders. */
+/**
+ * The content version and when the next post goes public (scheduled, or published with a future
+ * time), read on the connection that renders.
+ */
 export interface ContentState {
   readonly version: number;
   readonly nextScheduledAt: Date | null;
@@ -62,7 +65,7 @@ export async function readContentState(db: Db, now: Date): Promise<ContentState>
       eb
         .selectFrom('post')
         .select((inner) => inner.fn.min('published_at').as('next'))
-        .where('status', '=', 'scheduled')
+        .where('status', 'in', ['published', 'scheduled'])
         .where('published_at', '>', now)
         .as('next_scheduled'),
     ])
