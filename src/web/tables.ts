@@ -2,10 +2,9 @@
  * The web app's tables as Kysely sees them; `migrations.ts` creates them. Times are UTC DATETIMEs
  * (the pools read and write them as UTC).
  */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 export type Role = 'owner' | 'editor' | 'author';
-export const ROLES: readonly Role[] = ['owner', 'editor', 'author'];
 
 export type PostStatus = 'draft' | 'published' | 'scheduled';
 export const POST_STATUSES: readonly PostStatus[] = ['draft', 'published', 'scheduled'];
@@ -105,6 +104,5 @@ export interface Tables {
 
 export type User = Selectable<UserTable>;
 export type Post = Selectable<PostTable>;
-export type NewPost = Insertable<PostTable>;
 export type Tag = Selectable<TagTable>;
 export type Comment = Selectable<CommentTable>;
