@@ -11,6 +11,7 @@ import { destroyCommand } from './destroy-command.js';
 import { diffCommand } from './diff-command.js';
 import { initCommand } from './init-command.js';
 import { schemaCommand } from './schema-command.js';
+import { serveCommand } from './serve-command.js';
 import { statusCommand } from './status-command.js';
 import { synthCommand } from './synth-command.js';
 
@@ -31,6 +32,7 @@ export function quireProgram(): Command {
     destroyCommand(),
     schemaCommand(),
     clusterCommand(),
+    serveCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));

@@ -153,6 +153,51 @@ const autoscaling = z
     }
   });
 
+const app = z
+  .strictObject({
+    postsPerPage: integer('Posts on each page of the home, tag and author lists.', 10, 1, 100).default(10),
+    mediaDir: text(
+      'Directory uploaded images are stored in and served from; several web pods share it (an RWX volume).',
+      '/var/lib/quire/media',
+    ).default('/var/lib/quire/media'),
+    maxUploadMegabytes: integer('Largest image upload accepted, in MiB.', 5, 1, 100).default(5),
+    readYourWritesTimeoutMs: integer(
+      "Longest wait on a replica for a session's last write before reading from the primary, in ms.",
+      500,
+      0,
+      10000,
+    ).default(500),
+    trustProxy: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          'Take the client address from X-Forwarded-For, for `quire serve` behind a proxy; the web Deployment always sets it, as only the Ingress controller reaches its pods.',
+        examples: [true],
+      }),
+    pageCache: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .meta({
+            description: 'Keep rendered pages for anonymous visitors in memory.',
+            examples: [true],
+          }),
+        maxEntries: integer('Most pages each web process keeps.', 1000, 1, 100000).default(1000),
+        versionCheckIntervalMs: integer(
+          "How often a process reads the content version that other processes' writes bump, in ms (the longest another process serves a page a write changed).",
+          1000,
+          100,
+          60000,
+        ).default(1000),
+      })
+      .prefault({})
+      .meta({ description: 'In-memory cache of anonymous pages, invalidated on every content write.' }),
+  })
+  .prefault({})
+  .meta({ description: 'Settings of the Quire web app (`quire serve`).' });
+
 const web = z
   .strictObject({
     replicas: integer(
@@ -178,6 +223,7 @@ const web = z
     imagePullPolicy: pullPolicy,
     resources: resources({ cpu: '100m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
     autoscaling,
+    app,
   })
   .prefault({})
   .meta({ description: 'The web tier (SPEC S7–S9).' });

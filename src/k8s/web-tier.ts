@@ -5,6 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { appEnvironment } from '../config/app-environment.js';
 import type { QuireConfig } from '../config/schema.js';
 import { GeneratedSecret } from './generated-secret.js';
 import { DB_PORTS, DB_SECRET_KEYS, quireNames, selectorLabels, WEB_PORT } from './names.js';
@@ -33,6 +34,8 @@ interface WorkloadSpec {
   /** Environment variable that receives the app user's DB password. */
   readonly passwordVariable: string;
   readonly readOnlyRootFilesystem: boolean;
+  /** Writable directories (emptyDir volumes), by volume name. */
+  readonly writableDirs: Record<string, string>;
   readonly livenessProbe: k8s.Probe;
   readonly readinessProbe: k8s.Probe;
   readonly sysctls: k8s.Sysctl[];
@@ -72,6 +75,7 @@ function workloadSpec(config: QuireConfig): WorkloadSpec {
       passwordVariable: 'WORDPRESS_DB_PASSWORD',
       // WordPress writes its own tree (plugins, uploads) inside the image.
       readOnlyRootFilesystem: false,
+      writableDirs: {},
       livenessProbe: { tcpSocket: { port: http }, periodSeconds: 10, failureThreshold: 3 },
       readinessProbe: {
         httpGet: { path: '/wp-login.php', port: http },
@@ -95,10 +99,15 @@ function workloadSpec(config: QuireConfig): WorkloadSpec {
       QUIRE_DB_MAX_REPLICA_LAG_SECONDS: String(config.database.maxReplicationLagSeconds),
       QUIRE_PUBLIC_URL: `https://${config.ingress.host}`,
       QUIRE_PORT: String(WEB_PORT),
+      ...appEnvironment(config.web.app),
+      // Only the Ingress controller reaches the pods (NetworkPolicy): its X-Forwarded-For is the client.
+      QUIRE_TRUST_PROXY: 'true',
     },
     generated: { QUIRE_SESSION_SECRET: 'session-secret' },
     passwordVariable: 'QUIRE_DB_PASSWORD',
     readOnlyRootFilesystem: true,
+    // Uploaded images, per pod for now: several pods need a shared ReadWriteMany volume here.
+    writableDirs: { tmp: '/tmp', media: config.web.app.mediaDir },
     livenessProbe: { httpGet: { path: '/healthz', port: http }, periodSeconds: 10, failureThreshold: 3 },
     readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 5, failureThreshold: 2 },
     sysctls: [],
@@ -113,6 +122,7 @@ export class WebTier extends Construct {
     const web = config.web;
     const labels = selectorLabels(config, 'web');
     const workload = workloadSpec(config);
+    const writable = Object.entries(workload.writableDirs);
 
     new k8s.KubeConfigMap(this, 'config', {
       metadata: namespacedMeta(config, names.webConfig, 'web'),
@@ -174,12 +184,13 @@ export class WebTier extends Construct {
                 }),
                 livenessProbe: workload.livenessProbe,
                 readinessProbe: workload.readinessProbe,
-                volumeMounts: workload.readOnlyRootFilesystem
-                  ? [{ name: 'tmp', mountPath: '/tmp' }]
-                  : undefined,
+                volumeMounts:
+                  writable.length > 0
+                    ? writable.map(([name, mountPath]) => ({ name, mountPath }))
+                    : undefined,
               },
             ],
-            volumes: workload.readOnlyRootFilesystem ? [{ name: 'tmp', emptyDir: {} }] : undefined,
+            volumes: writable.length > 0 ? writable.map(([name]) => ({ name, emptyDir: {} })) : undefined,
           },
         },
       },

@@ -59,6 +59,25 @@ describe('WebTier', () => {
     expect(at(container, 'livenessProbe', 'httpGet', 'path')).toBe('/healthz');
   });
 
+  it('gives the Quire app its web.app settings and a writable media directory under a read-only root', () => {
+    const custom = synthObjects({ web: { app: { postsPerPage: 7, pageCache: { enabled: false } } } });
+    expect(findObject(custom, 'ConfigMap', 'quire-web-config').data).toMatchObject({
+      QUIRE_POSTS_PER_PAGE: '7',
+      QUIRE_PAGE_CACHE_ENABLED: 'false',
+      QUIRE_MEDIA_DIR: '/var/lib/quire/media',
+      QUIRE_TRUST_PROXY: 'true',
+    });
+    expect(at(container, 'securityContext', 'readOnlyRootFilesystem')).toBe(true);
+    expect(at(container, 'volumeMounts')).toEqual([
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'media', mountPath: '/var/lib/quire/media' },
+    ]);
+    expect(at(deployment, 'spec', 'template', 'spec', 'volumes')).toEqual([
+      { name: 'tmp', emptyDir: {} },
+      { name: 'media', emptyDir: {} },
+    ]);
+  });
+
   it("runs the seed's WordPress with its database on the primary and shared salts", () => {
     const wp = synthObjects({ workload: 'wordpress' });
     const pod = at(findObject(wp, 'Deployment', 'quire-web'), 'spec', 'template', 'spec');

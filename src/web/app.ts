@@ -1,0 +1,179 @@
+/**
+ * The web app, built apart from `listen` so that tests can `inject()` requests. One plugin per
+ * concern: security headers, cookies, CSRF, throttling, compression, ETags, metrics, error
+ * pages, then the routes. The caller owns the database (and closes it).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import compress from '@fastify/compress';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import etag from '@fastify/etag';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { Counter, type Registry } from 'prom-client';
+import type { Database } from '../db/index.js';
+import { errorPages } from './plugins/error-pages.js';
+import { httpMetrics } from './plugins/http-metrics.js';
+import { webContext } from './plugins/web-context.js';
+import { adminAuthRoutes } from './routes/admin-auth-routes.js';
+import { adminPostRoutes } from './routes/admin-post-routes.js';
+import { adminSiteRoutes } from './routes/admin-site-routes.js';
+import { commentRoutes } from './routes/comment-routes.js';
+import { feedRoutes } from './routes/feed-routes.js';
+import { opsRoutes } from './routes/ops-routes.js';
+import { publicRoutes } from './routes/public-routes.js';
+import { PageCache } from './services/page-cache.js';
+import { readContentState } from './services/public-content.js';
+import { loadStylesheet } from './stylesheet.js';
+import type { Tables } from './tables.js';
+import type { WebAppSettings } from './web-app-settings.js';
+
+export interface WebAppOptions {
+  readonly db: Database<Tables>;
+  /** The registry /metrics serves; the database's metrics should be in it too. */
+  readonly metrics: Registry;
+  readonly settings: WebAppSettings;
+  /** Fastify's logger: pino options, or false. @default JSON logs at info, secrets redacted */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+const YEAR_SECONDS = 31_536_000;
+
+export const LOG_REDACTIONS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+  'password',
+  'body.password',
+];
+
+export async function buildApp(options: WebAppOptions): Promise<FastifyInstance> {
+  const { settings } = options;
+  if (settings.sessionSecret.length < 32) {
+    throw new RangeError(
+      `the session secret has ${settings.sessionSecret.length} characters; give at least 32 (QUIRE_SESSION_SECRET or QUIRE_SESSION_SECRET_FILE)`,
+    );
+  }
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info', redact: LOG_REDACTIONS },
+    // One hop, the Ingress controller: an address a client puts in X-Forwarded-For is not believed.
+    trustProxy: settings.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // A post's Markdown can be long; uploads have their own limit.
+    bodyLimit: 2 * 1024 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const stylesheet = loadStylesheet();
+  const now = options.now ?? (() => new Date());
+  const cache = settings.pageCache.enabled
+    ? new PageCache({
+        maxEntries: settings.pageCache.maxEntries,
+        checkIntervalMs: settings.pageCache.versionCheckIntervalMs,
+        readState: () => options.db.reader.read((db) => readContentState(db, now())),
+      })
+    : undefined;
+  const pageCacheRequests = new Counter({
+    name: 'quire_page_cache_requests_total',
+    help: 'Page requests by cache outcome: hit, miss, or bypass (signed in, recent write, or not cacheable).',
+    labelNames: ['result'],
+    registers: [options.metrics],
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        scriptSrc: ["'none'"],
+      },
+    },
+    strictTransportSecurity: settings.publicUrl.protocol === 'https:',
+  });
+  await app.register(cookie, { secret: settings.sessionSecret });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure: settings.publicUrl.protocol === 'https:',
+    },
+    // Multipart forms carry the token in their action's query string.
+    getToken: (request) => {
+      const body = request.body as { _csrf?: unknown } | undefined;
+      const query = request.query as { _csrf?: unknown };
+      const token = body?._csrf ?? query._csrf;
+      return typeof token === 'string' ? token : '';
+    },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(formbody);
+  await app.register(multipart, { limits: { fileSize: settings.maxUploadBytes, files: 1, fields: 20 } });
+  await app.register(compress, { threshold: 1024 });
+  await app.register(etag);
+  await app.register(httpMetrics, { registry: options.metrics });
+  await app.register(webContext, {
+    db: options.db,
+    settings,
+    cache,
+    now,
+    stylesheet: stylesheet.url,
+    pageCacheRequests,
+  });
+  await app.register(errorPages);
+
+  // Every form is checked: the token comes with the body, so after it is parsed.
+  app.addHook('preValidation', (request, reply, done) => {
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      done();
+      return;
+    }
+    app.csrfProtection(request, reply, done);
+  });
+
+  app.get(stylesheet.url, (_request, reply) => {
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', `public, max-age=${YEAR_SECONDS}, immutable`);
+    return stylesheet.css;
+  });
+  // Media files are named by their content hash: they never change.
+  mkdirSync(settings.mediaDir, { recursive: true });
+  await app.register(fastifyStatic, {
+    root: settings.mediaDir,
+    prefix: '/media/',
+    decorateReply: false,
+    index: false,
+    list: false,
+    immutable: true,
+    maxAge: YEAR_SECONDS * 1000,
+  });
+
+  await app.register(opsRoutes(options.metrics));
+  await app.register(feedRoutes);
+  await app.register(adminAuthRoutes);
+  await app.register(adminPostRoutes);
+  await app.register(adminSiteRoutes);
+  await app.register(commentRoutes);
+  await app.register(publicRoutes);
+  return app;
+}

@@ -1,0 +1,136 @@
+/**
+ * `quire serve` as a process, on a real primary and replica: it migrates, creates the owner and
+ * prints the password once (never in the JSON logs), serves and reports ready, logs each request
+ * with its id, and shuts down cleanly on SIGTERM; a second start prints no password. Bad settings
+ * stop it with exit code 2 and every problem listed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/util/package-root.js';
+import { runCli } from '../support/cli.js';
+import { eventually, startTestCluster, type TestCluster } from '../support/local-mariadb.js';
+
+const SESSION_SECRET = 'serve test session secret: 32 characters or more';
+
+interface Served {
+  readonly child: ChildProcess;
+  readonly output: { stdout: string; stderr: string };
+  readonly exited: Promise<number | null>;
+}
+
+describe('quire serve', () => {
+  let test: TestCluster;
+  let dir: string;
+  let port: number;
+
+  beforeAll(async () => {
+    test = await startTestCluster('serve', { replicas: 1 });
+    dir = mkdtempSync(join(tmpdir(), 'quire-serve-'));
+    writeFileSync(join(dir, 'db-password'), `${test.app.password}\n`, { mode: 0o600 });
+    port = 18_000 + Math.floor(Math.random() * 1000);
+  });
+
+  afterAll(async () => {
+    await test.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const serve = (): Served => {
+    const replica = test.cluster.node(1);
+    const script = "import { main } from './src/cli/main.ts'; process.exitCode = await main(process.argv);";
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+        'quire',
+        'serve',
+        '--primary',
+        `${test.app.host}:${test.app.port}`,
+        '--replica',
+        `${replica.host}:${replica.port}`,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+      ],
+      {
+        cwd: PACKAGE_ROOT,
+        env: {
+          PATH: process.env.PATH,
+          QUIRE_DB_NAME: test.app.database,
+          QUIRE_DB_USER: test.app.user,
+          QUIRE_DB_PASSWORD_FILE: join(dir, 'db-password'),
+          QUIRE_SESSION_SECRET: SESSION_SECRET,
+          QUIRE_PUBLIC_URL: 'http://blog.test',
+          QUIRE_MEDIA_DIR: join(dir, 'media'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { child, output, exited };
+  };
+
+  const ready = async (): Promise<boolean> => {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+    return response.status === 200;
+  };
+
+  it('starts, migrates, prints the owner password once, serves, logs JSON with request ids, and stops on SIGTERM', async () => {
+    const first = serve();
+    try {
+      await eventually('the server to be ready', ready, 60_000);
+      const password = /password: (\S+)/.exec(first.output.stderr)?.[1] ?? '';
+      expect(password).toMatch(/^[\w-]{20}$/);
+      expect(first.output.stderr).toContain('email:    owner@blog.test');
+      const home = await fetch(`http://127.0.0.1:${port}/`, {
+        headers: { 'x-request-id': 'test-request-1' },
+      });
+      expect(home.status).toBe(200);
+      await eventually('the request log', () => first.output.stdout.includes('"reqId":"test-request-1"'));
+      const logs = first.output.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { msg: string });
+      expect(logs.map((line) => line.msg)).toContain('migrations applied');
+      expect(first.output.stdout).not.toContain(password);
+      expect(first.output.stdout).not.toContain(SESSION_SECRET);
+      expect(first.output.stdout).not.toContain(test.app.password);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      expect(first.output.stdout).toContain('"signal":"SIGTERM","msg":"shutting down"');
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+
+    const second = serve();
+    try {
+      await eventually('the second server to be ready', ready, 60_000);
+      expect(second.output.stderr).not.toContain('password:');
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses bad settings with exit code 2, listing every problem', async () => {
+    const result = await runCli(['serve', '--port', 'http']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('quire serve cannot start');
+    expect(result.stderr).toContain(
+      'no primary database: pass --primary host:port or set QUIRE_DB_PRIMARY_HOST',
+    );
+    expect(result.stderr).toContain('the port (--port or QUIRE_PORT) is "http"');
+  });
+});

@@ -1,0 +1,522 @@
+/**
+ * The web app on a real MariaDB primary and replica: pages read from the replica, writes go to
+ * the primary, an author sees their post at once while the replica applies nothing
+ * (read-your-writes), comments wait for moderation and lose their scripts, forms without a CSRF
+ * token are refused, the page cache is invalidated across processes, a stopped replica leaves the
+ * read pool, and a killed primary gives a 503 page until it is back, with no restart of the app.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database, migrateToLatest, type DatabaseOptions } from '../../src/db/index.js';
+import { buildApp } from '../../src/web/app.js';
+import { WEB_MIGRATIONS } from '../../src/web/migrations.js';
+import { ensureOwner, type CreatedOwner } from '../../src/web/services/owner-account.js';
+import type { Tables } from '../../src/web/tables.js';
+import type { WebAppSettings } from '../../src/web/web-app-settings.js';
+import { eventually, rootQuery, startTestCluster, type TestCluster } from '../support/local-mariadb.js';
+import { csrfToken, InjectSession, TINY_PNG } from './support/browser-session.js';
+
+interface Process {
+  readonly app: FastifyInstance;
+  readonly db: Database<Tables>;
+  readonly registry: Registry;
+}
+
+async function metric(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const found = registry.getSingleMetric(name);
+  if (found === undefined) return 0;
+  const { values } = await found.get();
+  return values
+    .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
+describe('the web app on a real primary and replica', () => {
+  let test: TestCluster;
+  let mediaDir: string;
+  let options: DatabaseOptions;
+  /**
+   * Two app processes over the same database, each with its own page cache. The first checks its
+   * replica once only, so that it keeps reading from it while its SQL thread is stopped (the
+   * read-your-writes test); the second every 200 ms (the read pool tests).
+   */
+  let first: Process;
+  let second: Process;
+  let owner: CreatedOwner;
+  let author: InjectSession;
+
+  const settings = (): WebAppSettings => ({
+    publicUrl: new URL('http://blog.test'),
+    sessionSecret: 'a test session secret of more than 32 characters',
+    mediaDir,
+    maxUploadBytes: 64 * 1024,
+    // One post per page, so that two posts make two pages.
+    postsPerPage: 1,
+    trustProxy: false,
+    pageCache: { enabled: true, maxEntries: 100, versionCheckIntervalMs: 200 },
+  });
+
+  const startProcess = async (healthCheckIntervalMs: number): Promise<Process> => {
+    const registry = new Registry();
+    const db = await Database.connect<Tables>({
+      ...options,
+      metrics: registry,
+      healthCheckIntervalMs,
+      maxReplicaLagSeconds: 2,
+      readYourWritesTimeoutMs: 300,
+    });
+    const app = await buildApp({ db, metrics: registry, settings: settings(), logger: false });
+    return { app, db, registry };
+  };
+
+  const onReplica = (query: string): Promise<unknown[]> => rootQuery(test.cluster, 1, query);
+
+  /** Log in as the owner; returns the session. */
+  const logIn = async (app: FastifyInstance): Promise<InjectSession> => {
+    const session = new InjectSession(app);
+    const form = await session.get('/admin/login');
+    const response = await session.post('/admin/login', {
+      _csrf: csrfToken(form.body),
+      email: owner.email,
+      password: owner.password,
+    });
+    expect(response.statusCode).toBe(303);
+    expect(session.has('quire_session')).toBe(true);
+    return session;
+  };
+
+  /** Publish a post through the editor form (multipart, with a cover image). */
+  const publish = async (
+    session: InjectSession,
+    title: string,
+    markdown: string,
+    tags = '',
+  ): Promise<string> => {
+    const editor = await session.get('/admin/posts/new');
+    expect(editor.statusCode).toBe(200);
+    const form = new FormData();
+    form.set('title', title);
+    form.set('slug', '');
+    form.set('markdown', markdown);
+    form.set('excerpt', '');
+    form.set('tags', tags);
+    form.set('kind', 'post');
+    form.set('status', 'published');
+    form.set('publishedAt', '');
+    form.set('cover', new Blob([TINY_PNG], { type: 'image/png' }), 'cover.png');
+    const response = await session.request({
+      method: 'POST',
+      url: `/admin/posts?_csrf=${encodeURIComponent(csrfToken(editor.body))}`,
+      payload: form,
+    });
+    expect(response.statusCode, response.body).toBe(303);
+    expect(response.headers.location).toMatch(/^\/admin\/posts\/\d+\?saved=1$/);
+    return response.headers.location as string;
+  };
+
+  beforeAll(async () => {
+    test = await startTestCluster('web', { replicas: 1 });
+    mediaDir = mkdtempSync(join(tmpdir(), 'quire-media-'));
+    const node = test.cluster.node(1);
+    options = {
+      primary: { host: test.app.host, port: test.app.port, name: 'primary' },
+      replicas: [{ host: node.host, port: node.port, name: 'replica-1' }],
+      database: test.app.database,
+      user: test.app.user,
+      password: test.app.password,
+    };
+    first = await startProcess(3_600_000);
+    await migrateToLatest(first.db, { migrations: WEB_MIGRATIONS });
+    const created = await ensureOwner(first.db, 'owner@blog.test');
+    if (created === undefined) throw new Error('the owner was not created on an empty database');
+    owner = created;
+    expect(await ensureOwner(first.db, 'owner@blog.test')).toBeUndefined();
+    second = await startProcess(200);
+    await eventually('the schema on the replica', async () => {
+      const rows = (await onReplica(`SELECT COUNT(*) AS n FROM quire_app.user`)) as { n: number }[];
+      return Number(rows[0]?.n) === 1;
+    });
+    author = await logIn(first.app);
+  });
+
+  afterAll(async () => {
+    for (const process of [first, second]) {
+      await process.app.close();
+      await process.db.close();
+    }
+    await test.dispose();
+    rmSync(mediaDir, { recursive: true, force: true });
+  });
+
+  it('serves pages from the replica, with probes, metrics and security headers', async () => {
+    const before = await metric(second.registry, 'quire_db_reads_total', { pool: 'primary' });
+    const home = await second.app.inject({ url: '/' });
+    expect(home.statusCode).toBe(200);
+    expect(home.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(home.body).toMatch(/<link rel="canonical" href="http:\/\/blog.test\/" ?\/?>/);
+    expect(home.headers['content-security-policy']).toContain("script-src 'none'");
+    expect(home.headers['x-content-type-options']).toBe('nosniff');
+    expect(await metric(second.registry, 'quire_db_reads_total', { pool: 'replica-1' })).toBeGreaterThan(0);
+    expect(await metric(second.registry, 'quire_db_reads_total', { pool: 'primary' })).toBe(before);
+
+    const stylesheet = /<link rel="stylesheet" href="([^"]+)"/.exec(home.body)?.[1] ?? '';
+    const css = await second.app.inject({ url: stylesheet });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+
+    expect((await second.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await second.app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ ready: true, pendingMigrations: [] });
+    const metrics = await second.app.inject({ url: '/metrics' });
+    expect(metrics.body).toContain(
+      'quire_http_request_duration_seconds_bucket{le="0.005",route="/",method="GET",status="200"}',
+    );
+    expect(metrics.body).toContain('quire_page_cache_requests_total');
+    expect((await second.app.inject({ url: '/robots.txt' })).body).toContain(
+      'Sitemap: http://blog.test/sitemap.xml',
+    );
+    expect((await second.app.inject({ url: '/no/such/page' })).statusCode).toBe(404);
+    expect((await second.app.inject({ url: '/Bad_Slug' })).statusCode).toBe(400);
+  });
+
+  it('an author sees their new post at once while the replica applies nothing (read-your-writes)', async () => {
+    await onReplica('STOP SLAVE SQL_THREAD');
+    try {
+      const location = await publish(
+        author,
+        'Hello from the primary',
+        '# Hello\n\nSome **Markdown**. <script>alert("post")</script>\n\n[bad](javascript:alert(1))',
+        'News, Replication',
+      );
+      const edited = await author.get(location);
+      expect(edited.statusCode).toBe(200);
+      expect(edited.body).toContain('Saved.');
+      const own = await author.get('/');
+      expect(own.body).toContain('Hello from the primary');
+      expect(own.headers['cache-control']).toBe('private, no-store');
+      // A visitor without the write's token reads the replica, which has not applied it yet.
+      expect((await new InjectSession(first.app, '203.0.113.20').get('/')).body).not.toContain(
+        'Hello from the primary',
+      );
+      expect(
+        await metric(first.registry, 'quire_db_read_fallbacks_total', { reason: 'gtid_wait_timeout' }),
+      ).toBeGreaterThan(0);
+    } finally {
+      await onReplica('START SLAVE SQL_THREAD');
+    }
+    await eventually('visitors to see the post', async () =>
+      (await first.app.inject({ url: '/' })).body.includes('Hello from the primary'),
+    );
+    const post = await first.app.inject({ url: '/hello-from-the-primary' });
+    expect(post.statusCode).toBe(200);
+    expect(post.body).toContain('<strong>Markdown</strong>');
+    expect(post.body).not.toContain('<script>alert');
+    expect(post.body).not.toContain('javascript:');
+    expect(post.body).toMatch(/<meta property="og:type" content="article" ?\/?>/);
+    expect(post.body).toContain('href="/tag/replication"');
+    const cover = /<img class="cover" src="([^"]+)"/.exec(post.body)?.[1] ?? '';
+    expect(cover).toMatch(/^\/media\/[0-9a-f]{32}\.png$/);
+    const image = await first.app.inject({ url: cover });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(image.headers['cache-control']).toContain('immutable');
+
+    expect((await first.app.inject({ url: '/tag/replication' })).body).toContain('Hello from the primary');
+    expect((await first.app.inject({ url: '/author/owner' })).body).toContain('Hello from the primary');
+    expect((await first.app.inject({ url: '/search?q=markdown' })).body).toContain('Hello from the primary');
+    expect((await first.app.inject({ url: '/search?q=nothingmatches' })).body).toContain('0 results');
+    const feed = await first.app.inject({ url: '/rss.xml' });
+    expect(feed.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
+    expect(feed.body).toContain('<link>http://blog.test/hello-from-the-primary</link>');
+    expect((await first.app.inject({ url: '/sitemap.xml' })).body).toContain(
+      '<loc>http://blog.test/hello-from-the-primary</loc>',
+    );
+  });
+
+  it('refuses uploads that are not images', async () => {
+    const page = await author.get('/admin/media');
+    const form = new FormData();
+    form.set('image', new Blob(['<svg onload="alert(1)"></svg>'], { type: 'image/png' }), 'x.png');
+    const response = await author.request({
+      method: 'POST',
+      url: `/admin/media?_csrf=${encodeURIComponent(csrfToken(page.body))}`,
+      payload: form,
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.body).toContain('upload a PNG, JPEG, GIF, WebP or AVIF image');
+    const large = new FormData();
+    large.set('image', new Blob([TINY_PNG, Buffer.alloc(65 * 1024)], { type: 'image/png' }), 'large.png');
+    const tooLarge = await author.request({
+      method: 'POST',
+      url: `/admin/media?_csrf=${encodeURIComponent(csrfToken(page.body))}`,
+      payload: large,
+    });
+    expect(tooLarge.statusCode).toBe(413);
+    const good = new FormData();
+    good.set('image', new Blob([TINY_PNG], { type: 'image/png' }), 'dot.png');
+    const stored = await author.request({
+      method: 'POST',
+      url: `/admin/media?_csrf=${encodeURIComponent(csrfToken(page.body))}`,
+      payload: good,
+    });
+    expect(stored.statusCode).toBe(201);
+    expect(stored.body).toMatch(/!\[description\]\(\/media\/[0-9a-f]{32}\.png\)/);
+  });
+
+  it('comments: refused without a CSRF token, pending until approved, without scripts, throttled per address', async () => {
+    const visitor = new InjectSession(second.app, '198.51.100.7');
+    const form = await visitor.get('/hello-from-the-primary/comment');
+    expect(form.statusCode).toBe(200);
+    expect(form.headers['cache-control']).not.toContain('public');
+    const body = 'Nice post! <script>alert("comment")</script> **bold**';
+    const forged = await visitor.post('/hello-from-the-primary/comment', { name: 'Mallory', body });
+    expect(forged.statusCode).toBe(403);
+    const sent = await visitor.post('/hello-from-the-primary/comment', {
+      _csrf: csrfToken(form.body),
+      name: 'Ana',
+      body,
+    });
+    expect(sent.statusCode).toBe(201);
+    expect(sent.body).toContain('waits for moderation');
+    expect((await first.app.inject({ url: '/hello-from-the-primary' })).body).not.toContain('Nice post!');
+
+    const moderation = await author.get('/admin/comments');
+    const id = /action="\/admin\/comments\/(\d+)"/.exec(moderation.body)?.[1];
+    expect(moderation.body).toContain('Ana');
+    const approved = await author.post(`/admin/comments/${id ?? ''}`, {
+      _csrf: csrfToken(moderation.body),
+      status: 'approved',
+    });
+    expect(approved.statusCode).toBe(303);
+    // The other process drops its cached page within its check interval.
+    await eventually('the approved comment on the post page', async () =>
+      (await second.app.inject({ url: '/hello-from-the-primary' })).body.includes('Nice post!'),
+    );
+    const page = (await second.app.inject({ url: '/hello-from-the-primary' })).body;
+    expect(page).toContain('<strong>bold</strong>');
+    expect(page).not.toContain('<script>alert');
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const token = csrfToken((await visitor.get('/hello-from-the-primary/comment')).body);
+      statuses.push(
+        (
+          await visitor.post('/hello-from-the-primary/comment', {
+            _csrf: token,
+            name: 'Ana',
+            body: `again ${i}`,
+          })
+        ).statusCode,
+      );
+    }
+    expect(statuses.slice(0, 3)).toEqual([201, 201, 201]);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('caches anonymous pages, revalidates with ETags, and drops them when another process writes', async () => {
+    const hits = () => metric(second.registry, 'quire_page_cache_requests_total', { result: 'hit' });
+    await second.app.inject({ url: '/' });
+    const before = await hits();
+    const cached = await second.app.inject({ url: '/' });
+    expect(await hits()).toBe(before + 1);
+    expect(cached.headers.etag).toMatch(/^"\d+-/);
+    expect(cached.headers['last-modified']).toBeDefined();
+    const revalidated = await second.app.inject({
+      url: '/',
+      headers: { 'if-none-match': String(cached.headers.etag) },
+    });
+    expect(revalidated.statusCode).toBe(304);
+    const compressed = await second.app.inject({ url: '/', headers: { 'accept-encoding': 'gzip' } });
+    expect(compressed.headers['content-encoding']).toBe('gzip');
+
+    const settingsPage = await author.get('/admin/settings');
+    const saved = await author.post('/admin/settings', {
+      _csrf: csrfToken(settingsPage.body),
+      title: 'The Replicated Times',
+      description: 'News from the primary.',
+    });
+    expect(saved.statusCode).toBe(200);
+    await eventually('the other process to show the new title', async () =>
+      (await second.app.inject({ url: '/' })).body.includes('The Replicated Times'),
+    );
+  });
+
+  it('a stopped replica leaves the read pool and rejoins; pages are read from the primary meanwhile', async () => {
+    await onReplica('STOP SLAVE');
+    try {
+      await eventually('the replica to leave', async () => {
+        const ready = (await second.app.inject({ url: '/readyz' })).json<{
+          replicas: { healthy: boolean }[];
+        }>();
+        return ready.replicas[0]?.healthy === false;
+      });
+      const before = await metric(second.registry, 'quire_db_reads_total', { pool: 'primary' });
+      expect((await second.app.inject({ url: '/search?q=primary' })).statusCode).toBe(200);
+      expect(await metric(second.registry, 'quire_db_reads_total', { pool: 'primary' })).toBeGreaterThan(
+        before,
+      );
+    } finally {
+      await onReplica('START SLAVE');
+    }
+    await eventually('the replica to rejoin', async () => {
+      const ready = (await second.app.inject({ url: '/readyz' })).json<{
+        replicas: { healthy: boolean }[];
+      }>();
+      return ready.replicas[0]?.healthy === true;
+    });
+    const before = await metric(second.registry, 'quire_db_reads_total', { pool: 'replica-1' });
+    await second.app.inject({ url: '/search?q=primary' });
+    expect(await metric(second.registry, 'quire_db_reads_total', { pool: 'replica-1' })).toBeGreaterThan(
+      before,
+    );
+  });
+
+  it('roles: the owner adds an author, who may write but not moderate; a scheduled post appears at its time', async () => {
+    const usersPage = await author.get('/admin/users');
+    const created = await author.post('/admin/users', {
+      _csrf: csrfToken(usersPage.body),
+      name: 'Bea Writer',
+      email: 'bea@blog.test',
+      role: 'author',
+    });
+    expect(created.statusCode).toBe(200);
+    const password = /shown only now\): <code>([^<]+)<\/code>/.exec(created.body)?.[1] ?? '';
+    expect(password).toMatch(/^[\w-]{20}$/);
+    expect((await author.get('/admin/users')).body).not.toContain(password);
+
+    const bea = new InjectSession(first.app, '203.0.113.30');
+    const form = await bea.get('/admin/login');
+    const wrong = await bea.post('/admin/login', {
+      _csrf: csrfToken(form.body),
+      email: 'bea@blog.test',
+      password: 'wrong',
+    });
+    expect(wrong.statusCode).toBe(401);
+    const login = await bea.post('/admin/login', {
+      _csrf: csrfToken(wrong.body),
+      email: 'bea@blog.test',
+      password,
+    });
+    expect(login.statusCode).toBe(303);
+    const account = await bea.get('/admin/account');
+    const refused = await bea.post('/admin/account', {
+      _csrf: csrfToken(account.body),
+      current: 'not it',
+      password: 'a brand new password',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('The current password is wrong');
+    const changed = await bea.post('/admin/account', {
+      _csrf: csrfToken(refused.body),
+      current: password,
+      password: 'a brand new password',
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.body).toContain('Password changed');
+    const again = new InjectSession(first.app, '203.0.113.31');
+    const loginForm = await again.get('/admin/login');
+    const oldPassword = await again.post('/admin/login', {
+      _csrf: csrfToken(loginForm.body),
+      email: 'bea@blog.test',
+      password,
+    });
+    expect(oldPassword.statusCode).toBe(401);
+    const newPassword = await again.post('/admin/login', {
+      _csrf: csrfToken(oldPassword.body),
+      email: 'bea@blog.test',
+      password: 'a brand new password',
+    });
+    expect(newPassword.statusCode).toBe(303);
+    expect((await bea.get('/admin/comments')).statusCode).toBe(403);
+    expect((await bea.get('/admin/settings')).statusCode).toBe(403);
+    // The owner's post is not hers to edit.
+    const ownersPost = /href="\/admin\/posts\/(\d+)"/.exec((await author.get('/admin')).body)?.[1] ?? '';
+    expect((await bea.get(`/admin/posts/${ownersPost}`)).statusCode).toBe(404);
+
+    const editor = await bea.get('/admin/posts/new');
+    const at = new Date(Date.now() + 3000);
+    const fields = new FormData();
+    for (const [name, value] of Object.entries({
+      title: 'Scheduled for later',
+      slug: '',
+      markdown: 'Not yet.',
+      excerpt: '',
+      tags: '',
+      kind: 'post',
+      status: 'scheduled',
+      publishedAt: at.toISOString().slice(0, 19),
+    })) {
+      fields.set(name, value);
+    }
+    const saved = await bea.request({
+      method: 'POST',
+      url: `/admin/posts?_csrf=${encodeURIComponent(csrfToken(editor.body))}`,
+      payload: fields,
+    });
+    expect(saved.statusCode, saved.body).toBe(303);
+    const visitor = () => second.app.inject({ url: '/' });
+    expect((await visitor()).body).not.toContain('Scheduled for later');
+    expect((await second.app.inject({ url: '/scheduled-for-later' })).statusCode).toBe(404);
+    await eventually('the scheduled post to appear at its time', async () =>
+      (await visitor()).body.includes('Scheduled for later'),
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(at.getTime() - 1000);
+    expect((await second.app.inject({ url: '/author/bea-writer' })).body).toContain('Scheduled for later');
+    const pageOne = (await second.app.inject({ url: '/' })).body;
+    expect(pageOne).toContain('Page 1 of 2');
+    expect(pageOne).toMatch(/href="\/\?page=2" rel="next"/);
+    expect(pageOne).not.toContain('Hello from the primary');
+    const pageTwo = await second.app.inject({ url: '/?page=2' });
+    expect(pageTwo.body).toContain('Hello from the primary');
+    expect(pageTwo.body).toMatch(/<link rel="canonical" href="http:\/\/blog.test\/\?page=2"/);
+    expect((await second.app.inject({ url: '/?page=3' })).statusCode).toBe(404);
+
+    // Bea deletes her post; the pages drop it.
+    const list = await bea.get('/admin');
+    const id = /href="\/admin\/posts\/(\d+)">Scheduled for later/.exec(list.body)?.[1] ?? '';
+    expect(list.body).not.toContain('Hello from the primary');
+    const deleted = await bea.post(`/admin/posts/${id}/delete`, { _csrf: csrfToken(list.body) });
+    expect(deleted.statusCode).toBe(303);
+    await eventually(
+      'the deleted post to leave the pages',
+      async () => (await second.app.inject({ url: '/scheduled-for-later' })).statusCode === 404,
+    );
+  });
+
+  it('a killed primary: writes get a 503 page, pages still come from the replica, and writes resume when it is back', async () => {
+    const settingsPage = await author.get('/admin/settings');
+    const token = csrfToken(settingsPage.body);
+    await test.cluster.killNode(0, 'SIGKILL');
+    try {
+      const refused = await author.post('/admin/settings', {
+        _csrf: token,
+        title: 'During the outage',
+        description: '',
+      });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.body).toContain('nothing was saved');
+      expect((await second.app.inject({ url: '/hello-from-the-primary' })).statusCode).toBe(200);
+      const ready = await first.app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+    } finally {
+      await test.cluster.startNode(0);
+    }
+    const saved = await author.post('/admin/settings', {
+      _csrf: token,
+      title: 'Back again',
+      description: '',
+    });
+    expect(saved.statusCode).toBe(200);
+    expect((await author.get('/')).body).toContain('Back again');
+  });
+});
