@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stage what the quire image holds (argument: an empty directory): the node binary that runs the
-# tests, the compiled app (bin/, lib/) and its production dependencies, installed from the lockfile.
+# tests, the compiled app (bin/, lib/, the files it reads at run time) and its production
+# dependencies, installed from the lockfile.
 # build-all.sh hashes the staged tree into the image's stamp, so a change to the app rebuilds it.
 set -euo pipefail
 stage=${1:?usage: stage.sh DIR}
@@ -10,7 +11,12 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 install -D -m 0755 "$(readlink -f "$(command -v node)")" "$stage/node"
 app="$stage/app"
 mkdir -p "$app"
+# The same files as the Dockerfile's runtime stage: the code, and what it reads beside it at run
+# time (the stylesheet, the DB pod scripts).
 cp -a "$repo/package.json" "$repo/package-lock.json" "$repo/bin" "$repo/lib" "$app/"
+mkdir -p "$app/src/web" "$app/src/k8s/database"
+cp -a "$repo/src/web/assets" "$app/src/web/"
+cp -a "$repo/src/k8s/database/scripts" "$app/src/k8s/database/"
 # No install scripts: the compiler is not among the production dependencies (prepare would fail),
 # and every native dependency of the app ships prebuilt binaries.
 (cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
