@@ -19,7 +19,8 @@ export type UserErrorCode =
   | 'CLUSTER_UNREACHABLE'
   | 'CLUSTER_REFUSED'
   | 'CRD_MISSING'
-  | 'DEPLOY_TIMEOUT';
+  | 'DEPLOY_TIMEOUT'
+  | 'DOCTOR_FOUND_ERRORS';
 
 export class UserError extends Error {
   override readonly name = 'UserError';
