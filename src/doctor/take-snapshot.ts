@@ -251,7 +251,7 @@ function expectations(config: QuireConfig): QuireExpectations {
           ? 'database passwords (database.existingSecret)'
           : 'database passwords',
       },
-      { name: names.webSecret, purpose: "the web app's database credentials" },
+      { name: names.webSecret, purpose: "the web app's generated keys (session secret or WordPress salts)" },
       {
         name: names.tlsSecret,
         purpose: `the Ingress certificate (ingress.tls.mode ${config.ingress.tls.mode})`,

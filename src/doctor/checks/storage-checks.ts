@@ -20,16 +20,20 @@ const eventEvidence = (event: EventFacts): Evidence => ({
   detail: event.message,
 });
 
+const isRunning = (provisioner: ProvisionerPodFacts) =>
+  provisioner.pod.containers.some((container) => !container.init && container.ready);
+
 /** Why an NFS provisioner pod is not running, from its mount events; null when it runs. */
 function nfsFailure(
   snapshot: ClusterSnapshot,
   claim: PvcFacts,
   provisioner: ProvisionerPodFacts,
 ): Finding | null {
-  const ready = provisioner.pod.containers.some((container) => !container.init && container.ready);
-  if (ready || !provisioner.nfs) return null;
+  if (isRunning(provisioner) || !provisioner.nfs) return null;
   const { server, path } = provisioner.nfs;
-  const mount = provisioner.events.filter((event) => event.reason === 'FailedMount').slice(-1);
+  const mount = eventsFor(provisioner.events, 'Pod', provisioner.pod.name)
+    .filter((event) => event.reason === 'FailedMount')
+    .slice(0, 1);
   const sample = server === SEED_SAMPLE_NFS_SERVER;
   return finding(
     'PVC_NFS_SERVER_WRONG',
@@ -97,7 +101,7 @@ function claimFinding(snapshot: ClusterSnapshot, claim: PvcFacts): Finding | nul
   const started = events.some(
     (event) => event.reason === 'Provisioning' || event.reason === 'ProvisioningSucceeded',
   );
-  if (waiting && !started && provisionerPods.length === 0) {
+  if (waiting && !started && !provisionerPods.some(isRunning)) {
     return finding(
       'PVC_NO_PROVISIONER',
       `claim ${claim.name} is Pending: no provisioner ${storageClass.provisioner} (StorageClass ${className}) has picked it up`,
@@ -108,6 +112,11 @@ function claimFinding(snapshot: ClusterSnapshot, claim: PvcFacts): Finding | nul
           source: 'provisioner',
           detail: storageClass.provisioner,
         },
+        ...provisionerPods.map((provisioner) => ({
+          object: objectName('Pod', provisioner.pod.namespace, provisioner.pod.name),
+          source: 'status.phase',
+          detail: `${provisioner.pod.phase}, not ready`,
+        })),
         eventEvidence(waiting),
       ],
       {
