@@ -24,7 +24,7 @@ function formatFinding(entry: Finding): string {
   const lines = [`[${entry.id}] ${entry.summary}`];
   for (const evidence of entry.evidence) {
     lines.push(
-      `    evidence: ${evidence.object}, ${evidence.source}: ${indent(evidence.detail, '              ')}`,
+      `    evidence: ${evidence.object}, ${evidence.source}: ${indent(evidence.detail.trimEnd(), '              ')}`,
     );
   }
   lines.push(`    cause:    ${entry.cause}`, `    fix:      ${entry.fix}`);

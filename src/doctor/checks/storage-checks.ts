@@ -35,6 +35,7 @@ function nfsFailure(
     .filter((event) => event.reason === 'FailedMount')
     .slice(0, 1);
   const sample = server === SEED_SAMPLE_NFS_SERVER;
+  const noClient = mount.some((event) => /unknown filesystem type 'nfs'|helper program/.test(event.message));
   return finding(
     'PVC_NFS_SERVER_WRONG',
     `claim ${claim.name} is Pending: its NFS provisioner pod ${provisioner.pod.namespace}/${provisioner.pod.name} cannot mount ${server}:${path}`,
@@ -55,7 +56,12 @@ function nfsFailure(
       ? {
           cause: `the provisioner still has the sample server address ${SEED_SAMPLE_NFS_SERVER} from its documentation (the seed's first bug)`,
         }
-      : {},
+      : noClient
+        ? {
+            cause: `node ${provisioner.pod.node ?? '?'} has no NFS client, so it cannot mount any export`,
+            fix: `install the NFS client on every node (apt-get install nfs-common; cluster.nfs in quire.yaml does it for a cluster Quire provisions), then delete pod ${provisioner.pod.name}`,
+          }
+        : {},
   );
 }
 
