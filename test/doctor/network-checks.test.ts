@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cniPluginOf } from '../../src/doctor/checks/network-checks.js';
+import { cniPluginOf, networkChecks } from '../../src/doctor/checks/network-checks.js';
+import { loadFixture } from './fixtures.js';
 
 describe('cniPluginOf', () => {
   it.each([
@@ -15,5 +16,39 @@ describe('cniPluginOf', () => {
     ['network plugin is not ready: cni config uninitialized', null],
   ])('%s', (message, plugin) => {
     expect(cniPluginOf(message)).toBe(plugin);
+  });
+});
+
+describe('networkChecks', () => {
+  it('finds nothing on the healthy stack', () => {
+    expect(networkChecks(loadFixture('healthy-stack'))).toEqual([]);
+  });
+
+  it('names the node and the CNI of a pod stuck in ContainerCreating (recorded broken CNI config)', () => {
+    const [found, ...others] = networkChecks(loadFixture('cni-broken'));
+    expect(others).toEqual([]);
+    expect(found?.id).toBe('POD_NETWORK_SETUP_FAILED');
+    expect(found?.summary).toBe(
+      '1 pod stuck in ContainerCreating on node quire-node: CNI plugin "calico" failed to set up the pod network',
+    );
+    expect(found?.evidence[0]?.object).toBe('Pod e2e-doctor-cni/needs-network');
+    expect(found?.evidence[0]?.detail).toContain('failed to find plugin "calico"');
+    expect(found?.fix).toContain('on node quire-node');
+  });
+
+  it('tells rejected credentials apart (the seed\'s Calico "connection is unauthorized")', () => {
+    const recorded = loadFixture('cni-broken');
+    const unauthorized = ': error getting ClusterInformation: connection is unauthorized: Unauthorized';
+    const [found] = networkChecks({
+      ...recorded,
+      events: recorded.events.map((event) =>
+        event.reason === 'FailedCreatePodSandBox'
+          ? { ...event, message: `${event.message}${unauthorized}` }
+          : event,
+      ),
+    });
+    expect(found?.id).toBe('POD_NETWORK_UNAUTHORIZED');
+    expect(found?.summary).toContain('the API server rejects the credentials of CNI plugin "calico"');
+    expect(found?.fix).toContain('rollout restart daemonset/calico-node');
   });
 });

@@ -195,39 +195,43 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
         },
       },
     ]);
-    const run = await eventually('all three storage faults', 4 * MINUTE, async () => {
-      const current = await doctor(STORAGE_NAMESPACE);
-      const ids = current.findings.map((entry) => entry.id);
-      return ids.includes('PVC_NO_PROVISIONER') &&
-        ids.includes('PVC_NFS_SERVER_WRONG') &&
-        ids.includes('PVC_ACCESS_MODE_UNSUPPORTED')
-        ? current
-        : undefined;
-    });
-    expect(run.code).toBe(1);
-    const absent = run.findings.find((entry) => entry.id === 'PVC_NO_PROVISIONER');
-    expect(absent?.summary).toContain('absent-claim');
-    expect(absent?.summary).toContain(ABSENT_PROVISIONER);
-    expect(absent?.fix).toContain(`install or start the provisioner ${ABSENT_PROVISIONER}`);
-    const nfs = run.findings.find((entry) => entry.id === 'PVC_NFS_SERVER_WRONG');
-    expect(nfs?.summary).toContain('nfs-claim');
-    expect(nfs?.summary).toContain('10.3.243.101:/ifs/kubernetes');
-    expect(nfs?.cause).toContain('sample server address 10.3.243.101');
-    expect(nfs?.fix).toContain('storage.nfs.server');
-    expect(
-      nfs?.evidence.some(
-        (evidence) => evidence.source === 'event FailedMount' && evidence.detail.includes('10.3.243.101'),
-      ),
-    ).toBe(true);
-    const mode = run.findings.find((entry) => entry.id === 'PVC_ACCESS_MODE_UNSUPPORTED');
-    expect(mode?.summary).toContain('shared-claim asks for ReadWriteMany');
-    expect(mode?.evidence.map((evidence) => evidence.detail).join()).toContain(
-      'access mode ReadWriteMany is not supported',
-    );
-    await record('storage-faults', STORAGE_NAMESPACE);
-
-    await kubectl(['-n', STORAGE_NAMESPACE, 'delete', 'pod,deployment,pvc', '--all', '--wait=true']);
-    await kubectl(['delete', 'storageclass', ABSENT_CLASS, NFS_CLASS]);
+    try {
+      const run = await eventually('all three storage faults', 4 * MINUTE, async () => {
+        const current = await doctor(STORAGE_NAMESPACE);
+        const ids = current.findings.map((entry) => entry.id);
+        // The kubelet's mount attempt comes a few seconds after the claim's events.
+        const mounted = current.findings.some((entry) =>
+          entry.evidence.some((evidence) => evidence.source === 'event FailedMount'),
+        );
+        return mounted && ids.includes('PVC_NO_PROVISIONER') && ids.includes('PVC_ACCESS_MODE_UNSUPPORTED')
+          ? current
+          : undefined;
+      });
+      expect(run.code).toBe(1);
+      const absent = run.findings.find((entry) => entry.id === 'PVC_NO_PROVISIONER');
+      expect(absent?.summary).toContain('absent-claim');
+      expect(absent?.summary).toContain(ABSENT_PROVISIONER);
+      expect(absent?.fix).toContain(`install or start the provisioner ${ABSENT_PROVISIONER}`);
+      const nfs = run.findings.find((entry) => entry.id === 'PVC_NFS_SERVER_WRONG');
+      expect(nfs?.summary).toContain('nfs-claim');
+      expect(nfs?.summary).toContain('10.3.243.101:/ifs/kubernetes');
+      expect(nfs?.cause).toContain('sample server address 10.3.243.101');
+      expect(nfs?.fix).toContain('storage.nfs.server');
+      expect(
+        nfs?.evidence.some(
+          (evidence) => evidence.source === 'event FailedMount' && evidence.detail.includes('10.3.243.101'),
+        ),
+      ).toBe(true);
+      const mode = run.findings.find((entry) => entry.id === 'PVC_ACCESS_MODE_UNSUPPORTED');
+      expect(mode?.summary).toContain('shared-claim asks for ReadWriteMany');
+      expect(mode?.evidence.map((evidence) => evidence.detail).join()).toContain(
+        'access mode ReadWriteMany is not supported',
+      );
+      await record('storage-faults', STORAGE_NAMESPACE);
+    } finally {
+      await kubectl(['-n', STORAGE_NAMESPACE, 'delete', 'pod,deployment,pvc', '--all', '--wait=true']);
+      await kubectl(['delete', 'storageclass', ABSENT_CLASS, NFS_CLASS, '--ignore-not-found']);
+    }
     await doctorClean(STORAGE_NAMESPACE);
   });
 
@@ -437,19 +441,31 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
   });
 
   it('reports replication broken by an error with its number and text', async () => {
-    // The replica already has what the primary is about to create: its SQL thread stops on 1007.
-    await stack.sql('quire-mariadb-1', 'SET SESSION sql_log_bin = 0; CREATE DATABASE e2e_doctor_conflict');
-    await stack.sql('quire-mariadb-0', 'CREATE DATABASE e2e_doctor_conflict');
+    await stack.sql(
+      'quire-mariadb-0',
+      'CREATE DATABASE e2e_doctor_conflict; CREATE TABLE e2e_doctor_conflict.t (id INT PRIMARY KEY)',
+    );
+    await eventually('the table on the replica', MINUTE, async () =>
+      (await stack.sql('quire-mariadb-1', 'SHOW TABLES FROM e2e_doctor_conflict')).includes('t')
+        ? true
+        : undefined,
+    );
+    // The replica already has the row the primary is about to insert: its SQL thread stops on 1062.
+    await stack.sql(
+      'quire-mariadb-1',
+      'SET SESSION sql_log_bin = 0; INSERT INTO e2e_doctor_conflict.t VALUES (1)',
+    );
+    await stack.sql('quire-mariadb-0', 'INSERT INTO e2e_doctor_conflict.t VALUES (1)');
     try {
       const run = await doctorFinds('REPLICATION_BROKEN');
       const broken = only(run, 'REPLICATION_BROKEN');
-      expect(broken.summary).toContain('replication on quire-mariadb-1 stopped with error 1007 (SQL thread)');
-      expect(broken.summary).toContain("Can't create database 'e2e_doctor_conflict'");
+      expect(broken.summary).toContain('replication on quire-mariadb-1 stopped with error 1062 (SQL thread)');
+      expect(broken.summary).toContain("Duplicate entry '1' for key 'PRIMARY'");
       await record('replication-broken');
     } finally {
       await stack.sql(
         'quire-mariadb-1',
-        'STOP SLAVE; SET SESSION sql_log_bin = 0; DROP DATABASE IF EXISTS e2e_doctor_conflict; START SLAVE',
+        'STOP SLAVE; SET SESSION sql_log_bin = 0; DELETE FROM e2e_doctor_conflict.t; START SLAVE',
       );
       await stack.sql('quire-mariadb-0', 'DROP DATABASE IF EXISTS e2e_doctor_conflict');
     }
