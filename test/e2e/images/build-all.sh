@@ -17,7 +17,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${QUIRE_CACHE:-$HOME/.cache/quire}"
 outdir="$cache/images"
-all_images=(mariadb mysqld-exporter wordpress)
+all_images=(mariadb mysqld-exporter wordpress quire)
 
 image_ref() { sed -n 's/^ *"ref": *"\([^"]*\)".*/\1/p' "$here/$1/image.json"; }
 
@@ -40,7 +40,17 @@ done
 # shellcheck source=sources.sh
 source "$here/sources.sh"
 
-stamp_of() { # name
+# An image with a stage.sh (quire) takes files from outside its directory: stage them first, into
+# $outdir/<name>.stage, and hash them into the stamp.
+stage_of() { # name
+  local stage="$outdir/$1.stage"
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  "$here/$1/stage.sh" "$stage" >&2
+  echo "$stage"
+}
+
+stamp_of() { # name [stage directory]
   {
     local f
     for f in build-image.sh oci-pack.py common-customize.sh sources.sh; do
@@ -53,6 +63,10 @@ stamp_of() { # name
     done)
     printf '== sources %s\n' "$DEBIAN_SUITE"
     debian_sources_text
+    if [[ -n ${2:-} ]]; then
+      printf '== stage\n'
+      (cd "$2" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    fi
   } | sha256sum | cut -c1-32
 }
 
@@ -73,7 +87,9 @@ tools_checked=
 for name in "${want[@]}"; do
   start=$SECONDS
   out="$outdir/$name.tar"
-  stamp=$(stamp_of "$name")
+  stage=
+  [[ -x $here/$name/stage.sh ]] && stage=$(stage_of "$name")
+  stamp=$(stamp_of "$name" "$stage")
   ref=$(image_ref "$name")
   if [[ -z ${QUIRE_FORCE:-} && -f $out && -f $outdir/$name.stamp && "$(cat "$outdir/$name.stamp")" == "$stamp" ]]; then
     echo "build-all: $name ($ref) up to date, $(du -m "$out" | cut -f1) MB, $((SECONDS - start))s"
@@ -82,7 +98,7 @@ for name in "${want[@]}"; do
   [[ -n $tools_checked ]] || { ensure_tools; tools_checked=1; }
   echo "build-all: building $name ($ref)"
   rm -f "$outdir/$name.stamp"
-  "$here/build-image.sh" "$name" "$out"
+  QUIRE_IMAGE_STAGE=$stage "$here/build-image.sh" "$name" "$out"
   echo "$stamp" >"$outdir/$name.stamp"
   echo "build-all: $name ($ref) built in $((SECONDS - start))s, $(du -m "$out" | cut -f1) MB"
 done
