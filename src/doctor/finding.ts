@@ -108,7 +108,7 @@ export const FINDINGS = {
     severity: 'error',
     title: 'a database replica is not replicating',
     cause: 'replication was stopped (STOP SLAVE) or never started on the replica',
-    fix: 'start it on the replica: kubectl exec <pod> -c mariadb -- bash /etc/quire/replicate.sh, or run START SLAVE there',
+    fix: "run START SLAVE on the replica (kubectl exec <pod> -c mariadb -- mariadb --defaults-extra-file=/run/quire/root.cnf --socket=/run/quire/mysqld.sock -e 'START SLAVE'), or delete its pod so that Quire configures replication again",
   },
   REPLICATION_BROKEN: {
     severity: 'error',

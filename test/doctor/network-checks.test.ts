@@ -52,3 +52,22 @@ describe('networkChecks', () => {
     expect(found?.fix).toContain('rollout restart daemonset/calico-node');
   });
 });
+
+describe('networkChecks on nodes', () => {
+  it('reports a node whose network plugin is not ready', () => {
+    const recorded = loadFixture('healthy-stack');
+    // The kubelet's Ready condition when the runtime finds no CNI configuration at all.
+    const message =
+      'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
+    const findings = networkChecks({
+      ...recorded,
+      nodes: recorded.nodes.map((node) => ({
+        ...node,
+        ready: { status: 'False', reason: 'KubeletNotReady', message },
+      })),
+    });
+    expect(findings.map((entry) => [entry.id, entry.summary])).toEqual([
+      ['NODE_NETWORK_NOT_READY', 'node quire-node is not ready: its network plugin is not ready'],
+    ]);
+  });
+});

@@ -56,3 +56,27 @@ describe('replicationChecks', () => {
     expect(found?.summary).toContain("Duplicate entry '1' for key 'PRIMARY'");
   });
 });
+
+describe('replicationChecks when a server cannot be read', () => {
+  it('warns, naming the pod and why', () => {
+    const recorded = loadFixture('healthy-stack');
+    const [found, ...others] = replicationChecks({
+      ...recorded,
+      database: recorded.database.map((server) =>
+        server.ordinal === 1
+          ? {
+              ...server,
+              readOnly: null,
+              replica: null,
+              unreadable: 'the mariadb container is not running (pod Pending)',
+            }
+          : server,
+      ),
+    });
+    expect(others).toEqual([]);
+    expect(found?.severity).toBe('warning');
+    expect(found?.summary).toBe(
+      'the replication state of quire-mariadb-1 could not be read: the mariadb container is not running (pod Pending)',
+    );
+  });
+});

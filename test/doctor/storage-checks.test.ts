@@ -61,4 +61,18 @@ describe('storageChecks', () => {
       'claim absent-claim is Pending: StorageClass e2e-doctor-absent does not exist',
     );
   });
+
+  it('reports any other provisioning error with its event', () => {
+    const recorded = loadFixture('storage-faults');
+    const failure = 'failed to provision volume: no space left on device';
+    const findings = storageChecks({
+      ...recorded,
+      events: recorded.events.map((event) =>
+        event.reason === 'ProvisioningFailed' ? { ...event, message: failure } : event,
+      ),
+    });
+    const shared = findings.find((entry) => entry.summary.startsWith('claim shared-claim'));
+    expect(shared?.id).toBe('PVC_PROVISIONING_FAILED');
+    expect(shared?.evidence.at(-1)?.detail).toBe(failure);
+  });
 });
