@@ -3,7 +3,6 @@
  * pods' report script through `kubectl exec`-style calls. Secret values are read only to compare
  * them with ConfigMap values and to parse certificates; none leaves this module.
  */
-import { X509Certificate } from 'node:crypto';
 import {
   ApiregistrationV1Api,
   StorageV1Api,
@@ -11,17 +10,15 @@ import {
   type V1Container,
   type V1ContainerStatus,
   type V1Pod,
-  type V1Secret,
 } from '@kubernetes/client-node';
 import { describeError, statusCode, type ClusterConnection } from '../cluster/connection.js';
 import { execInPod, parseKeyValues } from '../cluster/pod-exec.js';
 import type { QuireConfig } from '../config/schema.js';
 import { scriptCommand } from '../k8s/database/pod-scripts.js';
 import { quireNames, selectorLabels } from '../k8s/names.js';
+import { certificateFacts, configMapPasswords, type SecretData } from './secret-facts.js';
 import type {
-  CertificateFacts,
   ClusterSnapshot,
-  ConfigMapPasswordFacts,
   ContainerFacts,
   DatabasePodFacts,
   EventFacts,
@@ -34,10 +31,6 @@ import type {
 
 const METRICS_API_SERVICE = 'v1beta1.metrics.k8s.io';
 const LOG_TAIL_LINES = 10;
-/** A key whose name says it holds a password. */
-const PASSWORD_KEY = /(^|[^a-z])(pass(word)?|passwd|pwd)([^a-z]|$)/i;
-/** Secret values shorter than this are too common to count as a leaked password. */
-const MIN_COMPARED_SECRET_LENGTH = 8;
 
 const quantities = (values: Record<string, unknown> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, String(value)]));
@@ -140,54 +133,6 @@ async function podFacts(connection: ClusterConnection, pod: V1Pod): Promise<PodF
     })),
     containers,
   };
-}
-
-function certificateFacts(secret: V1Secret): CertificateFacts | null {
-  const pem = secret.data?.['tls.crt'];
-  if (!pem) return null;
-  try {
-    const certificate = new X509Certificate(Buffer.from(pem, 'base64'));
-    const dnsNames = (certificate.subjectAltName ?? '')
-      .split(',')
-      .map((name) => name.trim())
-      .filter((name) => name.startsWith('DNS:'))
-      .map((name) => name.slice('DNS:'.length));
-    const commonName = /CN=([^\n,]+)/.exec(certificate.subject)?.[1];
-    return {
-      subject: certificate.subject.replace(/\n/g, ', '),
-      dnsNames: dnsNames.length > 0 ? dnsNames : commonName ? [commonName] : [],
-      validFrom: new Date(certificate.validFrom).toISOString(),
-      validTo: new Date(certificate.validTo).toISOString(),
-    };
-  } catch {
-    return null;
-  }
-}
-
-/** ConfigMap keys that hold a password: one equal to a Secret's value, or one named like a password. */
-function configMapPasswords(
-  configMaps: readonly { name: string; data: Record<string, string> }[],
-  secrets: readonly V1Secret[],
-): ConfigMapPasswordFacts[] {
-  const secretValues = secrets
-    .filter((secret) => secret.type !== 'kubernetes.io/tls')
-    .flatMap((secret) =>
-      Object.entries(secret.data ?? {}).map(([key, value]) => ({
-        secret: secret.metadata?.name ?? '',
-        key,
-        value: Buffer.from(value, 'base64').toString('utf8'),
-      })),
-    )
-    .filter((entry) => entry.value.length >= MIN_COMPARED_SECRET_LENGTH);
-  return configMaps.flatMap((configMap) =>
-    Object.entries(configMap.data).flatMap(([key, value]): ConfigMapPasswordFacts[] => {
-      const same = secretValues.find((entry) => value.includes(entry.value));
-      if (same) return [{ configMap: configMap.name, key, sameAs: { secret: same.secret, key: same.key } }];
-      return PASSWORD_KEY.test(key) && value.trim() !== ''
-        ? [{ configMap: configMap.name, key, sameAs: null }]
-        : [];
-    }),
-  );
 }
 
 async function databaseFacts(connection: ClusterConnection, pod: V1Pod): Promise<DatabasePodFacts> {
@@ -378,10 +323,15 @@ export async function takeSnapshot(
       })),
   ];
 
-  const secretFacts: SecretFacts[] = secrets.items.map((secret) => ({
+  const secretData: SecretData[] = secrets.items.map((secret) => ({
     name: secret.metadata?.name ?? '',
     type: secret.type ?? 'Opaque',
-    keys: Object.keys(secret.data ?? {}).sort(),
+    data: secret.data ?? {},
+  }));
+  const secretFacts: SecretFacts[] = secretData.map((secret) => ({
+    name: secret.name,
+    type: secret.type,
+    keys: Object.keys(secret.data).sort(),
     certificate: secret.type === 'kubernetes.io/tls' ? certificateFacts(secret) : null,
   }));
 
@@ -479,7 +429,7 @@ export async function takeSnapshot(
         name: configMap.metadata?.name ?? '',
         data: configMap.data ?? {},
       })),
-      secrets.items,
+      secretData,
     ),
     database: await Promise.all(dbPods.map((pod) => databaseFacts(connection, pod))),
   };
