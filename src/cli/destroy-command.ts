@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { destroy } from '../cluster/destroy.js';
 import { UserError } from '../config/errors.js';
-import { openCluster, withClusterOptions } from './cluster-options.js';
+import { openCluster, parseDuration, withClusterOptions } from './cluster-options.js';
 import { readConfig, type ConfigOptions } from './config-option.js';
 
 interface DestroyOptions extends ConfigOptions {
@@ -10,6 +10,7 @@ interface DestroyOptions extends ConfigOptions {
   readonly context?: string;
   readonly purge?: boolean;
   readonly yes?: boolean;
+  readonly timeout: number;
 }
 
 async function confirmed(question: string): Promise<boolean> {
@@ -29,6 +30,12 @@ export function destroyCommand(): Command {
     )
     .option('--purge', 'also delete the data volumes (PVCs) and the generated password Secrets')
     .option('-y, --yes', 'do not ask before purging')
+    .option(
+      '--timeout <duration>',
+      'how long to wait for the deleted objects to be gone',
+      parseDuration,
+      300_000,
+    )
     .addHelpText('after', '\nExamples:\n  $ quire destroy\n  $ quire destroy --purge --yes')
     .action(async (options: DestroyOptions) => {
       const config = await readConfig(options);
@@ -41,6 +48,7 @@ export function destroyCommand(): Command {
       }
       const result = await destroy(connection, config, {
         purge: options.purge ?? false,
+        timeoutMs: options.timeout,
         log: (line) => process.stdout.write(`${line}\n`),
       });
       process.stdout.write(`deleted ${result.deleted.length} objects, kept ${result.kept.length}\n`);

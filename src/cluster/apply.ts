@@ -33,27 +33,34 @@ export function resourcePath(object: KubernetesObject): string {
   return `${base}${namespace}/${plural}/${object.metadata?.name ?? ''}`;
 }
 
+interface RawResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
 /**
- * Server-side apply of the object exactly as Quire made it. The request is sent as plain JSON:
- * the client library's typed models would drop fields whose names they spell differently
- * (a NetworkPolicy rule's `from`).
+ * One request to the API server with the connection's credentials, bodies as plain JSON: the
+ * client library's typed models would rename or drop fields they spell differently (a
+ * NetworkPolicy rule's `from` comes back as `_from`), which would break apply and diff alike.
  */
-export async function applyObject(
+async function rawRequest(
   connection: ClusterConnection,
   object: KubernetesObject,
-  options: ApplyOptions = {},
-): Promise<KubernetesObject> {
+  method: 'GET' | 'PATCH',
+  options: { query?: Record<string, string>; body?: string; contentType?: string } = {},
+): Promise<RawResponse> {
   const url = new URL(resourcePath(object), connection.server);
-  url.searchParams.set('fieldManager', FIELD_MANAGER);
-  url.searchParams.set('force', 'true');
-  if (options.dryRun) url.searchParams.set('dryRun', 'All');
+  for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
   const request: RequestOptions = {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' },
+    method,
+    headers: {
+      Accept: 'application/json',
+      ...(options.contentType ? { 'Content-Type': options.contentType } : {}),
+    },
   };
   await connection.kubeConfig.applyToHTTPSOptions(request);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+  return new Promise<RawResponse>((resolve, reject) => {
     const call = send(url, request, (response) => {
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
@@ -62,13 +69,26 @@ export async function applyObject(
       });
     });
     call.on('error', reject);
-    call.end(JSON.stringify(object));
+    call.end(options.body);
   }).catch((error: unknown) => {
     throw new UserError(
       'CLUSTER_UNREACHABLE',
-      `cannot send ${objectLabel(object)} to ${connection.server}: ${describeError(error)}`,
+      `cannot reach ${connection.server} for ${objectLabel(object)}: ${describeError(error)}`,
       1,
     );
+  });
+}
+
+/** Server-side apply of the object exactly as Quire made it. */
+export async function applyObject(
+  connection: ClusterConnection,
+  object: KubernetesObject,
+  options: ApplyOptions = {},
+): Promise<KubernetesObject> {
+  const { status, body } = await rawRequest(connection, object, 'PATCH', {
+    query: { fieldManager: FIELD_MANAGER, force: 'true', ...(options.dryRun ? { dryRun: 'All' } : {}) },
+    body: JSON.stringify(object),
+    contentType: 'application/apply-patch+yaml',
   });
   if (status >= 200 && status < 300) return JSON.parse(body) as KubernetesObject;
   throw new UserError(
@@ -78,21 +98,19 @@ export async function applyObject(
   );
 }
 
-/** Read an object's live state; undefined when it does not exist. */
+/** Read an object's live state as the server has it; undefined when it does not exist. */
 export async function readObject(
   connection: ClusterConnection,
   object: KubernetesObject,
 ): Promise<KubernetesObject | undefined> {
-  try {
-    return await connection.objects.read({
-      apiVersion: object.apiVersion ?? '',
-      kind: object.kind ?? '',
-      metadata: { name: object.metadata?.name ?? '', namespace: object.metadata?.namespace },
-    });
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
+  const { status, body } = await rawRequest(connection, object, 'GET');
+  if (status === 404) return undefined;
+  if (status >= 200 && status < 300) return JSON.parse(body) as KubernetesObject;
+  throw new UserError(
+    'CLUSTER_REFUSED',
+    `cannot read ${objectLabel(object)} (HTTP ${status}): ${describeError({ body })}`,
+    1,
+  );
 }
 
 /** Delete an object (and, in the background, what it owns); absent objects are fine. */

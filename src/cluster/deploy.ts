@@ -7,11 +7,12 @@ import { Listr } from 'listr2';
 import { UserError } from '../config/errors.js';
 import type { QuireConfig } from '../config/schema.js';
 import type { ManifestFile } from '../k8s/quire-manifests.js';
-import { applyObject, deleteObject, readObject, servesKind } from './apply.js';
+import { applyObject, deleteObject, readObject } from './apply.js';
 import { objectLabel, type ClusterConnection } from './connection.js';
-import { CRD_GROUPS, crdGroup, deploySteps } from './deploy-plan.js';
+import { deploySteps } from './deploy-plan.js';
 import { isKept, listInstalled, objectKey } from './inventory.js';
 import { diagnose, formatFindings, takeSnapshot } from '../doctor/index.js';
+import { withoutUnservedKinds } from './served-kinds.js';
 import { waitReady } from './wait.js';
 
 export interface DeployOptions {
@@ -27,41 +28,6 @@ export interface DeployResult {
   readonly applied: number;
   readonly skipped: readonly string[];
   readonly pruned: readonly string[];
-}
-
-/** Drop objects whose API group is not served, or fail with --strict. */
-async function withoutMissingCrds(
-  connection: ClusterConnection,
-  config: QuireConfig,
-  files: readonly ManifestFile[],
-  options: DeployOptions,
-): Promise<{ files: ManifestFile[]; skipped: string[] }> {
-  const groups = new Map<string, boolean>();
-  for (const object of files.flatMap((file) => file.objects)) {
-    const group = crdGroup(object);
-    if (group && !groups.has(group))
-      groups.set(group, await servesKind(connection, object.apiVersion, object.kind, config.namespace));
-  }
-  const missing = [...groups].filter(([, served]) => !served).map(([group]) => group);
-  if (missing.length > 0 && options.strict) {
-    throw new UserError(
-      'CRD_MISSING',
-      `the cluster has no ${missing.map((group) => `${group} (${CRD_GROUPS[group] ?? group})`).join(', ')}; install it, or disable the part in quire.yaml, or deploy without --strict to skip those objects`,
-    );
-  }
-  const skipped: string[] = [];
-  const kept = files.map((file) => ({
-    name: file.name,
-    objects: file.objects.filter((object) => {
-      const group = crdGroup(object);
-      if (group && missing.includes(group)) {
-        skipped.push(`${objectLabel(object)} (needs ${CRD_GROUPS[group] ?? group})`);
-        return false;
-      }
-      return true;
-    }),
-  }));
-  return { files: kept, skipped };
 }
 
 /** A Job's pod template is immutable: a previous run still present is removed so the Job runs again. */
@@ -99,7 +65,7 @@ export async function deploy(
   allFiles: readonly ManifestFile[],
   options: DeployOptions,
 ): Promise<DeployResult> {
-  const { files, skipped } = await withoutMissingCrds(connection, config, allFiles, options);
+  const { files, skipped } = await withoutUnservedKinds(connection, config, allFiles, options);
   for (const line of skipped) options.log(`warning: skipped ${line}`);
   let applied = 0;
   const steps = deploySteps(files).filter((step) => step.phases.some((phase) => phase.apply.length > 0));

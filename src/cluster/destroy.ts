@@ -5,7 +5,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { QuireConfig } from '../config/schema.js';
 import { selectorLabels } from '../k8s/names.js';
-import { deleteObject } from './apply.js';
+import { UserError } from '../config/errors.js';
+import { deleteObject, readObject } from './apply.js';
 import { objectLabel, type ClusterConnection } from './connection.js';
 import { isKept, listInstalled } from './inventory.js';
 
@@ -17,12 +18,14 @@ export interface DestroyResult {
 export async function destroy(
   connection: ClusterConnection,
   config: QuireConfig,
-  options: { purge: boolean; log: (line: string) => void },
+  options: { purge: boolean; timeoutMs: number; log: (line: string) => void },
 ): Promise<DestroyResult> {
   const deleted: string[] = [];
   const kept: string[] = [];
+  const removed: KubernetesObject[] = [];
   const remove = async (object: KubernetesObject) => {
     await deleteObject(connection, object);
+    removed.push(object);
     deleted.push(objectLabel(object));
     options.log(`deleted ${objectLabel(object)}`);
   };
@@ -47,5 +50,38 @@ export async function destroy(
     else kept.push(objectLabel(object));
   }
   for (const line of kept) options.log(`kept ${line}${options.purge ? '' : ' (--purge removes it)'}`);
+  await waitGone(connection, removed, options);
   return { deleted, kept };
+}
+
+/**
+ * Deletion is asynchronous (pods stop first, a claim waits for its pod): return only when every
+ * deleted object is gone, so that a deploy right after starts from nothing, and say what is left
+ * when it takes too long.
+ */
+async function waitGone(
+  connection: ClusterConnection,
+  objects: readonly KubernetesObject[],
+  options: { timeoutMs: number; log: (line: string) => void },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let left = [...objects];
+  let reported = -1;
+  for (;;) {
+    const present = await Promise.all(left.map((object) => readObject(connection, object)));
+    left = left.filter((_, index) => present[index] !== undefined);
+    if (left.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new UserError(
+        'DESTROY_TIMEOUT',
+        `still being deleted after ${Math.round(options.timeoutMs / 1000)}s: ${left.map(objectLabel).join(', ')}; look at their finalizers and events (kubectl describe)`,
+        1,
+      );
+    }
+    if (left.length !== reported) {
+      options.log(`waiting for ${left.length} objects to be removed`);
+      reported = left.length;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }

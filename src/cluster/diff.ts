@@ -1,6 +1,7 @@
 /**
  * `quire diff`: what a deploy would change, from a server-side dry-run apply compared with the
- * live objects. Only field paths are shown, never values, so Secrets do not leak.
+ * live objects. Only field paths are shown, never values, so Secrets do not leak. Objects whose
+ * kind the cluster does not serve are shown as skipped, as a deploy would skip them.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { QuireConfig } from '../config/schema.js';
@@ -8,11 +9,13 @@ import type { ManifestFile } from '../k8s/quire-manifests.js';
 import { applyObject, readObject } from './apply.js';
 import { objectLabel, type ClusterConnection } from './connection.js';
 import { isKept, listInstalled, objectKey } from './inventory.js';
+import { withoutUnservedKinds } from './served-kinds.js';
 
 export interface ObjectChange {
   readonly object: string;
-  readonly action: 'create' | 'change' | 'prune';
-  /** Changed field paths, for `change`. */
+  /** `skip`: the cluster does not serve the kind (an operator's CRD is missing), as in a deploy. */
+  readonly action: 'create' | 'change' | 'prune' | 'skip';
+  /** Changed field paths, for `change`; what is missing, for `skip`. */
   readonly paths: readonly string[];
 }
 
@@ -46,8 +49,13 @@ export async function diff(
   config: QuireConfig,
   files: readonly ManifestFile[],
 ): Promise<ObjectChange[]> {
-  const changes: ObjectChange[] = [];
-  const wanted = files.flatMap((file) => file.objects);
+  const served = await withoutUnservedKinds(connection, config, files, { strict: false });
+  const changes: ObjectChange[] = served.skipped.map((object) => ({
+    object,
+    action: 'skip',
+    paths: [],
+  }));
+  const wanted = served.files.flatMap((file) => file.objects);
   for (const object of wanted) {
     const live = await readObject(connection, object);
     if (!live) {
@@ -58,7 +66,7 @@ export async function diff(
     const paths = changedPaths(comparable(live), comparable(merged));
     if (paths.length > 0) changes.push({ object: objectLabel(object), action: 'change', paths });
   }
-  const keys = new Set(wanted.map(objectKey));
+  const keys = new Set(files.flatMap((file) => file.objects).map(objectKey));
   for (const object of await listInstalled(connection, config)) {
     if (!keys.has(objectKey(object)) && !isKept(object))
       changes.push({ object: objectLabel(object), action: 'prune', paths: [] });

@@ -23,7 +23,16 @@ const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
 /** Kinds `quire deploy` waits for; everything else is ready once applied. */
 export const WAITED_KINDS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'Job']);
 
-export function readiness(object: Observed): Readiness {
+export interface ReadinessContext {
+  /**
+   * For a Deployment Quire leaves to an HPA (no replicas in its manifest): the HPA's minReplicas.
+   * The server defaults a new Deployment to one replica, and the HPA raises it to its minimum on
+   * its next sync; until then the Deployment alone looks complete.
+   */
+  readonly autoscalerMinReplicas?: number;
+}
+
+export function readiness(object: Observed, context: ReadinessContext = {}): Readiness {
   const spec = object.spec ?? {};
   const status = object.status ?? {};
   const observedCurrent = num(status.observedGeneration) >= num(object.metadata?.generation);
@@ -39,7 +48,8 @@ export function readiness(object: Observed): Readiness {
     }
     case 'Deployment': {
       // With an HPA there is no spec.replicas: the status says how many are wanted.
-      const wanted = typeof spec.replicas === 'number' ? spec.replicas : Math.max(1, num(status.replicas));
+      const counted = typeof spec.replicas === 'number' ? spec.replicas : Math.max(1, num(status.replicas));
+      const wanted = Math.max(counted, context.autoscalerMinReplicas ?? 0);
       const available = num(status.availableReplicas);
       const updated = num(status.updatedReplicas);
       return {

@@ -7,7 +7,7 @@ import { UserError } from '../config/errors.js';
 import type { ClusterConnection } from './connection.js';
 import { objectLabel } from './connection.js';
 import { readObject } from './apply.js';
-import { readiness } from './readiness.js';
+import { readiness, type ReadinessContext } from './readiness.js';
 
 const POLL_MS = 2000;
 
@@ -22,7 +22,7 @@ export async function waitReady(
   for (;;) {
     const live = await readObject(connection, object);
     if (live) {
-      const state = readiness(live);
+      const state = readiness(live, await readinessContext(connection, object));
       detail = state.detail;
       report(`${objectLabel(object)}: ${detail}`);
       if (state.failed)
@@ -42,6 +42,28 @@ export async function waitReady(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/**
+ * The minimum of the HPA that scales a Deployment whose manifest (`wanted`, not the live object,
+ * where the server fills in a count) leaves the replica count open.
+ */
+async function readinessContext(
+  connection: ClusterConnection,
+  wanted: KubernetesObject,
+): Promise<ReadinessContext> {
+  const namespace = wanted.metadata?.namespace;
+  const fixed = (wanted as { spec?: { replicas?: number } }).spec?.replicas !== undefined;
+  if (wanted.kind !== 'Deployment' || fixed || namespace === undefined) return {};
+  const autoscalers = await connection.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace });
+  const autoscaler = autoscalers.items.find(
+    (hpa) =>
+      hpa.spec?.scaleTargetRef.kind === 'Deployment' &&
+      hpa.spec.scaleTargetRef.name === wanted.metadata?.name,
+  );
+  return autoscaler?.spec?.minReplicas === undefined
+    ? {}
+    : { autoscalerMinReplicas: autoscaler.spec.minReplicas };
 }
 
 /** One line per pod of the workload that is not ready: its phase and the reason of its containers. */

@@ -20,6 +20,7 @@ export type UserErrorCode =
   | 'CLUSTER_REFUSED'
   | 'CRD_MISSING'
   | 'DEPLOY_TIMEOUT'
+  | 'DESTROY_TIMEOUT'
   | 'DOCTOR_FOUND_ERRORS';
 
 export class UserError extends Error {

@@ -38,6 +38,30 @@ describe('readiness', () => {
     ).toBe(true);
   });
 
+  it('waits for a new autoscaled Deployment to reach the HPA minimum, not just its first pod', () => {
+    // As the server returns it: spec.replicas defaulted to 1.
+    const fresh = {
+      kind: 'Deployment',
+      metadata: { generation: 1 },
+      spec: { replicas: 1 },
+      status: { observedGeneration: 1, replicas: 1, availableReplicas: 1, updatedReplicas: 1 },
+    };
+    expect(readiness(fresh).ready).toBe(true);
+    const state = readiness(fresh, { autoscalerMinReplicas: 2 });
+    expect(state).toMatchObject({ ready: false, detail: '1/2 pods available' });
+    // Scaled above the minimum under load: the status count is what is wanted.
+    expect(
+      readiness(
+        {
+          ...fresh,
+          spec: { replicas: 4 },
+          status: { observedGeneration: 1, replicas: 4, availableReplicas: 3, updatedReplicas: 4 },
+        },
+        { autoscalerMinReplicas: 2 },
+      ).detail,
+    ).toBe('3/4 pods available');
+  });
+
   it('reports a failed Job as failed, not as slow', () => {
     const failed = readiness({
       kind: 'Job',

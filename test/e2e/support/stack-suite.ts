@@ -59,7 +59,11 @@ export function stackSuite(stack: () => E2eStack, checks: WorkloadChecks): void 
         return rows.includes('written on the primary') ? rows : undefined;
       });
       expect(seen).toContain('written on the primary');
-      expect(await s.sql('quire-mariadb-1', 'SHOW SLAVE STATUS\\G')).toMatch(/Using_Gtid: Slave_Pos/);
+      expect(await s.replicaStatus('quire-mariadb-1')).toMatchObject({
+        Using_Gtid: 'Slave_Pos',
+        Slave_IO_Running: 'Yes',
+        Slave_SQL_Running: 'Yes',
+      });
     });
 
     it('ran the bootstrap Job, which made the app database and its user', async () => {
@@ -171,8 +175,8 @@ export function stackSuite(stack: () => E2eStack, checks: WorkloadChecks): void 
       await s.podReady('quire-mariadb-0', 5 * MINUTE);
       expect(await s.sql('quire-mariadb-0', 'SELECT v FROM e2e.t')).toContain('written on the primary');
       await eventually('replication resumed', 2 * MINUTE, async () => {
-        const status = await s.sql('quire-mariadb-1', 'SHOW SLAVE STATUS\\G');
-        return /Slave_IO_Running: Yes/.test(status) ? true : undefined;
+        const status = await s.replicaStatus('quire-mariadb-1');
+        return status.Slave_IO_Running === 'Yes' && status.Slave_SQL_Running === 'Yes' ? true : undefined;
       });
     });
 

@@ -160,7 +160,7 @@ export class E2eStack {
   }
 
   /** SQL as root inside a DB pod, through the pod's own option file (no password on a command line). */
-  sql(pod: string, statement: string): Promise<string> {
+  sql(pod: string, statement: string, options: { columnNames?: boolean } = {}): Promise<string> {
     return this.k([
       'exec',
       pod,
@@ -171,10 +171,21 @@ export class E2eStack {
       '--defaults-extra-file=/run/quire/root.cnf',
       '--socket=/run/quire/mysqld.sock',
       '--batch',
-      '--skip-column-names',
+      ...(options.columnNames ? [] : ['--skip-column-names']),
       '-e',
       statement,
     ]);
+  }
+
+  /** `SHOW SLAVE STATUS` of a DB pod as field → value (empty on a server that is no replica). */
+  async replicaStatus(pod: string): Promise<Record<string, string>> {
+    const text = await this.sql(pod, 'SHOW SLAVE STATUS\\G', { columnNames: true });
+    const fields: Record<string, string> = {};
+    for (const line of text.split('\n')) {
+      const match = /^\s*(\w+): ?(.*)$/.exec(line);
+      if (match?.[1] !== undefined) fields[match[1]] = match[2] ?? '';
+    }
+    return fields;
   }
 
   private secretStore(): SecretStore {
