@@ -9,6 +9,7 @@ import { clusterCommand } from './cluster-command.js';
 import { deployCommand } from './deploy-command.js';
 import { destroyCommand } from './destroy-command.js';
 import { diffCommand } from './diff-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { initCommand } from './init-command.js';
 import { schemaCommand } from './schema-command.js';
 import { serveCommand } from './serve-command.js';
@@ -29,6 +30,7 @@ export function quireProgram(): Command {
     deployCommand(),
     diffCommand(),
     statusCommand(),
+    doctorCommand(),
     destroyCommand(),
     schemaCommand(),
     clusterCommand(),

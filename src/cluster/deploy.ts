@@ -11,6 +11,7 @@ import { applyObject, deleteObject, readObject } from './apply.js';
 import { objectLabel, type ClusterConnection } from './connection.js';
 import { deploySteps } from './deploy-plan.js';
 import { isKept, listInstalled, objectKey } from './inventory.js';
+import { diagnose, formatFindings, takeSnapshot } from '../doctor/index.js';
 import { withoutUnservedKinds } from './served-kinds.js';
 import { waitReady } from './wait.js';
 
@@ -41,6 +42,23 @@ async function replaceJob(connection: ClusterConnection, job: KubernetesObject):
   }
 }
 
+/** A failed wait ends with what `quire doctor` finds, so the user sees the cause, not only "timed out". */
+async function withDiagnosis(
+  connection: ClusterConnection,
+  config: QuireConfig,
+  error: unknown,
+): Promise<unknown> {
+  if (!(error instanceof UserError) || error.code !== 'DEPLOY_TIMEOUT') return error;
+  let diagnosis: string;
+  try {
+    const findings = diagnose(await takeSnapshot(connection, config));
+    diagnosis = `quire doctor:\n${formatFindings(findings, { namespace: config.namespace, context: connection.context })}`;
+  } catch (failure) {
+    diagnosis = `(quire doctor could not examine the cluster: ${failure instanceof Error ? failure.message : String(failure)})`;
+  }
+  return new UserError(error.code, `${error.message}\n\n${diagnosis.trimEnd()}`, error.exitCode);
+}
+
 export async function deploy(
   connection: ClusterConnection,
   config: QuireConfig,
@@ -66,6 +84,8 @@ export async function deploy(
           for (const object of phase.waitFor) {
             await waitReady(connection, object, options.timeoutMs, (detail) => {
               task.output = detail;
+            }).catch(async (error: unknown) => {
+              throw await withDiagnosis(connection, config, error);
             });
           }
         }

@@ -20,7 +20,8 @@ export type UserErrorCode =
   | 'CLUSTER_REFUSED'
   | 'CRD_MISSING'
   | 'DEPLOY_TIMEOUT'
-  | 'DESTROY_TIMEOUT';
+  | 'DESTROY_TIMEOUT'
+  | 'DOCTOR_FOUND_ERRORS';
 
 export class UserError extends Error {
   override readonly name = 'UserError';
