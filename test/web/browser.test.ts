@@ -5,7 +5,7 @@
  * run; a form sent without its CSRF token is refused. Takes screenshots of the home page and of
  * the editor (with QUIRE_UPDATE_SCREENSHOTS=1, into docs/screenshots/, which the README shows).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -28,7 +28,7 @@ const SCREENSHOTS =
     ? join(PACKAGE_ROOT, 'docs', 'screenshots')
     : mkdtempSync(join(tmpdir(), 'quire-screenshots-'));
 
-describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
+describe('the web app in Chromium', () => {
   let test: TestCluster;
   let db: Database<Tables>;
   let app: FastifyInstance;
