@@ -4,25 +4,11 @@
  * the owner logs in through the Ingress, publishes a post, sees it on the next page view, and the
  * app's metrics show its reads served by the replica.
  */
-import { afterAll, beforeAll, expect } from 'vitest';
-import { ensureCluster, type Cluster } from './cluster/cluster.js';
+import { expect } from 'vitest';
 import { stackSuite } from './support/stack-suite.js';
-import { CookieJar, E2eStack, eventually, MINUTE } from './support/stack.js';
+import { CookieJar, eventually, MINUTE, type E2eStack } from './support/stack.js';
 
 const HOST = 'quire.cccr-miniproject.com';
-let cluster: Cluster;
-let stack: E2eStack;
-
-beforeAll(async () => {
-  cluster = await ensureCluster();
-  stack = new E2eStack(cluster, 'e2e-quire', HOST, 'quire');
-  await stack.reset();
-}, 45 * MINUTE);
-
-afterAll(async () => {
-  await stack.dispose();
-});
-
 /** The CSRF token of a page's form: a hidden field, or the multipart form action's query. */
 function csrfToken(page: string): string {
   const token =
@@ -67,69 +53,72 @@ async function readsPerPool(s: E2eStack): Promise<Map<string, number>> {
   return reads;
 }
 
-stackSuite(() => stack, {
-  async servesSite(s) {
-    const home = await s.https('/');
-    expect(home.status).toBe(200);
-    expect(home.headers['content-type']).toMatch(/^text\/html/);
-    expect(home.headers['strict-transport-security']).toBeDefined();
+stackSuite(
+  { namespace: 'e2e-quire', host: HOST, workload: 'quire' },
+  {
+    async servesSite(s) {
+      const home = await s.https('/');
+      expect(home.status).toBe(200);
+      expect(home.headers['content-type']).toMatch(/^text\/html/);
+      expect(home.headers['strict-transport-security']).toBeDefined();
 
-    const owner = await ownerLogin(s);
-    const jar = new CookieJar();
-    const loginPage = await s.https('/admin/login', { cookies: jar });
-    expect(loginPage.status).toBe(200);
-    const login = await s.https('/admin/login', {
-      method: 'POST',
-      cookies: jar,
-      form: { email: owner.email, password: owner.password, _csrf: csrfToken(loginPage.body) },
-    });
-    expect(login.status, login.body.slice(0, 500)).toBe(303);
+      const owner = await ownerLogin(s);
+      const jar = new CookieJar();
+      const loginPage = await s.https('/admin/login', { cookies: jar });
+      expect(loginPage.status).toBe(200);
+      const login = await s.https('/admin/login', {
+        method: 'POST',
+        cookies: jar,
+        form: { email: owner.email, password: owner.password, _csrf: csrfToken(loginPage.body) },
+      });
+      expect(login.status, login.body.slice(0, 500)).toBe(303);
 
-    const editor = await s.https('/admin/posts/new', { cookies: jar });
-    expect(editor.status).toBe(200);
-    const title = `Written through the Ingress ${String(Date.now())}`;
-    const saved = await s.https(`/admin/posts?_csrf=${encodeURIComponent(csrfToken(editor.body))}`, {
-      method: 'POST',
-      cookies: jar,
-      multipart: {
-        title,
-        slug: 'written-through-the-ingress',
-        markdown: 'Served by **the replica**, written on the primary.',
-        excerpt: 'An e2e post',
-        tags: 'e2e',
-        kind: 'post',
-        status: 'published',
-        publishedAt: '',
-      },
-    });
-    expect(saved.status, /<main[\s\S]*<\/main>/.exec(saved.body)?.[0] ?? saved.body).toBe(303);
-    // The author's next page view shows the post at once (read-your-writes through the replica) ...
-    expect((await s.https('/', { cookies: jar })).body).toContain(title);
-    // ... and so does a visitor's, once the cache has seen the new content version.
-    await eventually('the post on the anonymous home page', 30_000, async () =>
-      (await s.https('/')).body.includes(title) ? true : undefined,
-    );
-    expect((await s.https('/written-through-the-ingress')).body).toContain('<strong>the replica</strong>');
-    // It was written on the primary and replicated.
-    expect(
-      await s.sql(
-        'quire-mariadb-1',
-        `SELECT title FROM quire.post WHERE slug = 'written-through-the-ingress'`,
-      ),
-    ).toContain(title);
+      const editor = await s.https('/admin/posts/new', { cookies: jar });
+      expect(editor.status).toBe(200);
+      const title = `Written through the Ingress ${String(Date.now())}`;
+      const saved = await s.https(`/admin/posts?_csrf=${encodeURIComponent(csrfToken(editor.body))}`, {
+        method: 'POST',
+        cookies: jar,
+        multipart: {
+          title,
+          slug: 'written-through-the-ingress',
+          markdown: 'Served by **the replica**, written on the primary.',
+          excerpt: 'An e2e post',
+          tags: 'e2e',
+          kind: 'post',
+          status: 'published',
+          publishedAt: '',
+        },
+      });
+      expect(saved.status, /<main[\s\S]*<\/main>/.exec(saved.body)?.[0] ?? saved.body).toBe(303);
+      // The author's next page view shows the post at once (read-your-writes through the replica) ...
+      expect((await s.https('/', { cookies: jar })).body).toContain(title);
+      // ... and so does a visitor's, once the cache has seen the new content version.
+      await eventually('the post on the anonymous home page', 30_000, async () =>
+        (await s.https('/')).body.includes(title) ? true : undefined,
+      );
+      expect((await s.https('/written-through-the-ingress')).body).toContain('<strong>the replica</strong>');
+      // It was written on the primary and replicated.
+      expect(
+        await s.sql(
+          'quire-mariadb-1',
+          `SELECT title FROM quire.post WHERE slug = 'written-through-the-ingress'`,
+        ),
+      ).toContain(title);
 
-    // The app's reads go to the replicas' Service; the primary serves only what must be fresh.
-    const reads = await readsPerPool(s);
-    const replicaReads = [...reads]
-      .filter(([pool]) => pool !== 'primary')
-      .reduce((sum, [, count]) => sum + count, 0);
-    expect(replicaReads, JSON.stringify([...reads])).toBeGreaterThan(0);
-    expect(replicaReads).toBeGreaterThan(reads.get('primary') ?? 0);
+      // The app's reads go to the replicas' Service; the primary serves only what must be fresh.
+      const reads = await readsPerPool(s);
+      const replicaReads = [...reads]
+        .filter(([pool]) => pool !== 'primary')
+        .reduce((sum, [, count]) => sum + count, 0);
+      expect(replicaReads, JSON.stringify([...reads])).toBeGreaterThan(0);
+      expect(replicaReads).toBeGreaterThan(reads.get('primary') ?? 0);
+    },
+    tcpProbe: (host, port) => [
+      'node',
+      '-e',
+      `require('net').connect(${String(port)}, '${host}').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`,
+    ],
+    loadPath: '/',
   },
-  tcpProbe: (host, port) => [
-    'node',
-    '-e',
-    `require('net').connect(${String(port)}, '${host}').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`,
-  ],
-  loadPath: '/',
-});
+);

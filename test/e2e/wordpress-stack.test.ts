@@ -6,63 +6,53 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { run, tool } from '../support/go-tools.js';
-import { ensureCluster, kubectl, type Cluster } from './cluster/cluster.js';
+import { kubectl } from './cluster/cluster.js';
 import { stackSuite } from './support/stack-suite.js';
-import { E2eStack, e2eConfig, eventually, MINUTE } from './support/stack.js';
+import { e2eConfig, eventually, MINUTE } from './support/stack.js';
 
 const HOST = 'cccr-miniproject.com';
-let cluster: Cluster;
-let stack: E2eStack;
-
-beforeAll(async () => {
-  cluster = await ensureCluster();
-  stack = new E2eStack(cluster, 'e2e-wordpress', HOST, 'wordpress');
-  await stack.reset();
-}, 45 * MINUTE);
-
-afterAll(async () => {
-  await stack.dispose();
-});
-
-stackSuite(() => stack, {
-  async servesSite(s) {
-    const page = await eventually('the WordPress installer', 3 * MINUTE, async () => {
-      const response = await s.https('/wp-admin/install.php');
-      return response.status === 200 ? response : undefined;
-    });
-    expect(page.body).toContain('WordPress');
-    const installed = await s.https('/wp-admin/install.php?step=2', {
-      method: 'POST',
-      form: {
-        weblog_title: 'Quire e2e',
-        user_name: 'admin',
-        admin_password: 'e2e-Admin-Password-1',
-        admin_password2: 'e2e-Admin-Password-1',
-        pw_weak: '1',
-        admin_email: 'admin@example.com',
-        blog_public: '0',
-      },
-    });
-    expect(installed.status).toBe(200);
-    const home = await eventually('the WordPress home page', MINUTE, async () => {
-      const response = await s.https('/');
-      return response.status === 200 && response.body.includes('Quire e2e') ? response : undefined;
-    });
-    expect(home.body).toContain('Quire e2e');
-    // WordPress keeps its tables on the primary, through the app user.
-    expect(
-      await s.sql(
-        'quire-mariadb-0',
-        "SELECT option_value FROM quire.wp_options WHERE option_name = 'blogname'",
-      ),
-    ).toContain('Quire e2e');
+const stack = stackSuite(
+  { namespace: 'e2e-wordpress', host: HOST, workload: 'wordpress' },
+  {
+    async servesSite(s) {
+      const page = await eventually('the WordPress installer', 3 * MINUTE, async () => {
+        const response = await s.https('/wp-admin/install.php');
+        return response.status === 200 ? response : undefined;
+      });
+      expect(page.body).toContain('WordPress');
+      const installed = await s.https('/wp-admin/install.php?step=2', {
+        method: 'POST',
+        form: {
+          weblog_title: 'Quire e2e',
+          user_name: 'admin',
+          admin_password: 'e2e-Admin-Password-1',
+          admin_password2: 'e2e-Admin-Password-1',
+          pw_weak: '1',
+          admin_email: 'admin@example.com',
+          blog_public: '0',
+        },
+      });
+      expect(installed.status).toBe(200);
+      const home = await eventually('the WordPress home page', MINUTE, async () => {
+        const response = await s.https('/');
+        return response.status === 200 && response.body.includes('Quire e2e') ? response : undefined;
+      });
+      expect(home.body).toContain('Quire e2e');
+      // WordPress keeps its tables on the primary, through the app user.
+      expect(
+        await s.sql(
+          'quire-mariadb-0',
+          "SELECT option_value FROM quire.wp_options WHERE option_name = 'blogname'",
+        ),
+      ).toContain('Quire e2e');
+    },
+    tcpProbe: (host, port) => ['bash', '-c', `exec 3<>/dev/tcp/${host}/${String(port)}`],
+    loadPath: '/',
   },
-  tcpProbe: (host, port) => ['bash', '-c', `exec 3<>/dev/tcp/${host}/${String(port)}`],
-  loadPath: '/',
-});
+);
 
 describe('the same stack from helm install', { timeout: 20 * MINUTE }, () => {
   const namespace = 'e2e-helm';
@@ -73,12 +63,12 @@ describe('the same stack from helm install', { timeout: 20 * MINUTE }, () => {
   });
 
   it('installs, comes up and serves WordPress over HTTPS', async () => {
-    const chartOut = join(stack.work, 'chart');
+    const chartOut = join(stack().work, 'chart');
     expect((await runCli(['chart', '--out', chartOut])).code).toBe(0);
-    const values = join(stack.work, 'values.yaml');
+    const values = join(stack().work, 'values.yaml');
     // The release gives name and namespace; no Prometheus operator here, so no monitors (Helm would refuse them).
     const chartValues: Record<string, unknown> = {
-      ...e2eConfig(cluster, { namespace, host: `helm.${HOST}`, workload: 'wordpress' }),
+      ...e2eConfig(stack().cluster, { namespace, host: `helm.${HOST}`, workload: 'wordpress' }),
       monitoring: { enabled: false },
     };
     delete chartValues.name;
@@ -89,7 +79,7 @@ describe('the same stack from helm install', { timeout: 20 * MINUTE }, () => {
       'quire',
       join(chartOut, 'quire'),
       '--kubeconfig',
-      cluster.kubeconfig,
+      stack().cluster.kubeconfig,
       '--namespace',
       namespace,
       '--create-namespace',
@@ -108,7 +98,7 @@ describe('the same stack from helm install', { timeout: 20 * MINUTE }, () => {
     };
     const ca = Buffer.from(tls.data['tls.crt'] ?? '', 'base64').toString('utf8');
     const page = await eventually('WordPress from the chart', 3 * MINUTE, async () => {
-      const response = await stack.https('/wp-admin/install.php', { host: `helm.${HOST}`, ca });
+      const response = await stack().https('/wp-admin/install.php', { host: `helm.${HOST}`, ca });
       return response.status === 200 ? response : undefined;
     });
     expect(page.body).toContain('WordPress');

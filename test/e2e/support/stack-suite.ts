@@ -4,9 +4,10 @@
  * site is proven over HTTPS, and how a web pod opens a TCP connection.
  */
 import { Agent } from 'node:https';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCluster } from '../cluster/cluster.js';
 import { run } from '../../support/go-tools.js';
-import { eventually, MINUTE, type E2eStack } from './stack.js';
+import { E2eStack, eventually, MINUTE, type Workload } from './stack.js';
 
 export interface WorkloadChecks {
   /** Prove the site works over HTTPS through the Ingress (install it first if it needs it). */
@@ -24,7 +25,26 @@ interface PodList {
   }[];
 }
 
-export function stackSuite(stack: () => E2eStack, checks: WorkloadChecks): void {
+/**
+ * Deploy a workload's stack in its own namespace (what an earlier run left there is deleted first)
+ * and run the suite on it; returns the stack, for the file's own tests after the suite.
+ */
+export function stackSuite(
+  where: { readonly namespace: string; readonly host: string; readonly workload: Workload },
+  checks: WorkloadChecks,
+): () => E2eStack {
+  let current: E2eStack | undefined;
+  beforeAll(async () => {
+    current = new E2eStack(await ensureCluster(), where.namespace, where.host, where.workload);
+    await current.reset();
+  }, 45 * MINUTE);
+  afterAll(async () => {
+    await current?.dispose();
+  });
+  const stack = (): E2eStack => {
+    if (current === undefined) throw new Error('the stack was not set up (see the beforeAll error)');
+    return current;
+  };
   describe('the stack deployed by quire deploy', { timeout: 15 * MINUTE }, () => {
     it('deploys every part and waits for it', async () => {
       const s = stack();
@@ -275,4 +295,5 @@ export function stackSuite(stack: () => E2eStack, checks: WorkloadChecks): void 
       );
     });
   });
+  return stack;
 }
