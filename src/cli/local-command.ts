@@ -19,6 +19,7 @@ function row(component: ComponentStatus): string[] {
     dash(component.restarts),
     component.lagSeconds === null ? '-' : `${component.lagSeconds}s`,
     dash(component.gtid === '' ? null : component.gtid),
+    dash(component.reads),
     component.detail ?? '',
   ];
 }
@@ -30,7 +31,7 @@ export function localCommand(): Command {
   local.addCommand(
     withLocalOptions(new Command('status'))
       .description(
-        'show the local stack: DB roles, GTID positions and lag, web workers and restarts, TLS proxy',
+        'show the local stack: DB roles, GTID positions, lag and reads served, web workers and restarts, TLS proxy',
       )
       .addOption(new Option('--output <format>', 'output format').choices(['table', 'json']).default('table'))
       .addHelpText('after', '\nExamples:\n  $ quire local status\n  $ quire local status --output json')
@@ -40,7 +41,18 @@ export function localCommand(): Command {
           process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
           return;
         }
-        const header = ['COMPONENT', 'ROLE', 'PID', 'PORT', 'HEALTH', 'RESTARTS', 'LAG', 'GTID', 'DETAIL'];
+        const header = [
+          'COMPONENT',
+          'ROLE',
+          'PID',
+          'PORT',
+          'HEALTH',
+          'RESTARTS',
+          'LAG',
+          'GTID',
+          'READS',
+          'DETAIL',
+        ];
         const lines = [
           status.components.length === 0
             ? `no local stack in ${status.stateDir}; start it with quire up`

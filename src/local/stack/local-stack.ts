@@ -26,6 +26,7 @@ import { assertTools } from '../mariadb/tools.js';
 import { withDbLock } from './db-lock.js';
 import { endHalfRunningNodes, openStackCluster, stackToolPath } from './stack-cluster.js';
 import { LocalStackError } from './errors.js';
+import { readCountsByOrdinal } from './read-counts.js';
 import { selfCommand } from './self-command.js';
 import { loadStackPasswords, type StackPasswords } from './stack-passwords.js';
 import { ensureStackDirs, stackPaths, type StackPaths } from './stack-paths.js';
@@ -357,6 +358,8 @@ export interface ComponentStatus {
   /** Seconds behind the primary (replicas). */
   readonly lagSeconds: number | null;
   readonly gtid: string | null;
+  /** Reads it served (DB nodes), summed over the running workers' metrics. */
+  readonly reads: number | null;
   readonly detail?: string;
 }
 
@@ -373,6 +376,9 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
   const components: ComponentStatus[] = [];
   const supervisor = existsSync(paths.dir) ? runningSupervisor(paths) : undefined;
   const state = existsSync(paths.dir) ? readClusterState(`${paths.dbDir}/cluster.json`) : undefined;
+  const reads = await readCountsByOrdinal(
+    supervisor?.workers.filter((worker) => worker.status === 'ready').map((worker) => worker.port) ?? [],
+  );
   if (state !== undefined && existsSync(paths.passwordsFile)) {
     const passwords = loadStackPasswords(paths);
     await withDbLock(paths.dbLockDir, async () => {
@@ -411,6 +417,7 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
           restarts: supervisor?.db[node.ordinal]?.restarts ?? null,
           lagSeconds: replication?.secondsBehindMaster ?? null,
           gtid: report?.gtidCurrentPos ?? null,
+          reads: supervisor === undefined ? null : (reads.get(node.ordinal) ?? 0),
           ...(detail === undefined ? {} : { detail }),
         });
       }
@@ -432,6 +439,7 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
       restarts: worker.restarts,
       lagSeconds: null,
       gtid: null,
+      reads: null,
       ...(worker.lastExit !== undefined ? { detail: `last exit: ${worker.lastExit}` } : {}),
     });
   }
@@ -445,6 +453,7 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
       restarts: null,
       lagSeconds: null,
       gtid: null,
+      reads: null,
     });
   }
   return { stateDir: paths.dir, url: plan === undefined ? null : `${plan.publicUrl}/`, components };

@@ -147,6 +147,9 @@ describe('quire up', { timeout: 240_000 }, () => {
       async () => (await visitor().get('/')).body.includes(title),
       10_000,
     );
+    // The public pages were read from the replica: the status counts its reads.
+    const stack = await status();
+    expect(component(stack, 'quire-mariadb-1').reads).toBeGreaterThan(0);
   });
 
   it('restarts a worker killed with SIGKILL, and shows the restart', async () => {
