@@ -4,17 +4,23 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, UserError } from '../config/errors.js';
+import { LocalMariaDbError } from '../local/mariadb/errors.js';
+import { LocalStackError } from '../local/stack/errors.js';
 import { chartCommand, quireVersion } from './chart-command.js';
 import { clusterCommand } from './cluster-command.js';
 import { deployCommand } from './deploy-command.js';
 import { destroyCommand } from './destroy-command.js';
 import { diffCommand } from './diff-command.js';
 import { doctorCommand } from './doctor-command.js';
+import { downCommand } from './down-command.js';
 import { initCommand } from './init-command.js';
+import { localCommand } from './local-command.js';
+import { logsCommand } from './logs-command.js';
 import { schemaCommand } from './schema-command.js';
 import { serveCommand } from './serve-command.js';
 import { statusCommand } from './status-command.js';
 import { synthCommand } from './synth-command.js';
+import { upCommand } from './up-command.js';
 
 export function quireProgram(): Command {
   const program = new Command('quire')
@@ -35,6 +41,10 @@ export function quireProgram(): Command {
     schemaCommand(),
     clusterCommand(),
     serveCommand(),
+    upCommand(),
+    downCommand(),
+    localCommand(),
+    logsCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
@@ -52,7 +62,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and version exit 0; usage errors were already printed by commander.
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof UserError) {
+    if (
+      error instanceof UserError ||
+      error instanceof LocalMariaDbError ||
+      error instanceof LocalStackError
+    ) {
       process.stderr.write(`error: ${error.message}\n`);
       return error.exitCode;
     }

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './local-stack.js';
+export * from './stack-paths.js';
+export type { StackPlan, SupervisorState, WorkerState } from './stack-plan.js';
+export { runSupervisor } from './supervisor.js';
