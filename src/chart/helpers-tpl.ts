@@ -55,6 +55,15 @@ Checks across values; all problems are reported at once, each with the --set key
 {{- $problems = append $problems "storage.nfs.path: NFS is enabled but no export path is set; set the directory the server exports (--set storage.nfs.path=/srv/nfs-volume)" -}}
 {{- end -}}
 {{- end -}}
+{{- $media := .Values.web.media -}}
+{{- $sharedMedia := or (eq $media.persistence "shared") (and (eq $media.persistence "auto") $nfs.enabled) -}}
+{{- if and $sharedMedia (eq $media.accessMode "ReadWriteOnce") -}}
+{{- $field := ternary "web.autoscaling.maxReplicas" "web.replicas" $scaling.enabled -}}
+{{- $pods := ternary (int $scaling.maxReplicas) (int .Values.web.replicas) $scaling.enabled -}}
+{{- if gt $pods 1 -}}
+{{- $problems = append $problems (printf "web.media.accessMode: ReadWriteOnce lets one node mount the shared media volume, but %s allows %d web pods and those on other nodes would not start; use ReadWriteMany (the NFS class of storage.nfs gives it), run one web pod, or set web.media.persistence to pod (--set web.media.accessMode=ReadWriteMany)" $field $pods) -}}
+{{- end -}}
+{{- end -}}
 {{- if and (eq .Values.ingress.tls.mode "existingSecret") (not .Values.ingress.tls.existingSecret) -}}
 {{- $problems = append $problems "ingress.tls.existingSecret: mode is existingSecret but no Secret is named; set existingSecret to the name of a kubernetes.io/tls Secret (--set ingress.tls.existingSecret=my-site-tls)" -}}
 {{- end -}}

@@ -33,6 +33,8 @@ export const QUIRE_KINDS: readonly KindRef[] = [
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespaced: true },
   { apiVersion: 'v1', kind: 'ConfigMap', namespaced: true },
   { apiVersion: 'v1', kind: 'Secret', namespaced: true },
+  // The media claim (the database's claims come from its StatefulSet and carry no inventory label).
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespaced: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespaced: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', namespaced: true },
   { apiVersion: 'v1', kind: 'ServiceAccount', namespaced: true },
@@ -96,7 +98,10 @@ export async function listInstalled(
   return found;
 }
 
-/** Secrets marked to survive (generated passwords the data volumes depend on). */
+/**
+ * Objects marked to survive prune and destroy (without --purge), as `helm uninstall` leaves them:
+ * generated passwords the data volumes depend on, the certificate, and the media claim.
+ */
 export function isKept(object: KubernetesObject): boolean {
   return object.metadata?.annotations?.['helm.sh/resource-policy'] === 'keep';
 }

@@ -153,11 +153,45 @@ const autoscaling = z
     }
   });
 
+/** Where uploaded images live, and how several web pods share them (SPEC S4, S9). */
+const media = z
+  .strictObject({
+    persistence: z
+      .enum(['auto', 'shared', 'pod'])
+      .default('auto')
+      .meta({
+        description:
+          'Where uploads live: shared (one PersistentVolumeClaim <name>-media that every web pod mounts, so an image uploaded through one pod is served by all), pod (an emptyDir per pod: uploads are per pod and lost with it), or auto (shared when storage.nfs.enabled, else pod).',
+        examples: ['shared'],
+      }),
+    size: memory('Size of the shared media volume.', '1Gi').default('1Gi'),
+    storageClass: dnsLabel(
+      'StorageClass of the shared media volume; null uses the NFS class when storage.nfs is enabled, else the cluster default.',
+      'nfs-client',
+      253,
+    )
+      .nullable()
+      .default(null),
+    accessMode: z
+      .enum(['ReadWriteMany', 'ReadWriteOnce'])
+      .default('ReadWriteMany')
+      .meta({
+        description:
+          'Access mode of the shared media volume: ReadWriteMany (pods on several nodes mount it; NFS gives it) or ReadWriteOnce (one node only: allowed with a single web pod, which is then replaced by stopping the old pod first).',
+        examples: ['ReadWriteMany'],
+      }),
+  })
+  .prefault({})
+  .meta({
+    description:
+      'The volume of uploaded images, mounted at web.app.mediaDir (Quire) or wp-content/uploads (WordPress); kept by destroy and helm uninstall unless purged.',
+  });
+
 const app = z
   .strictObject({
     postsPerPage: integer('Posts on each page of the home, tag and author lists.', 10, 1, 100).default(10),
     mediaDir: text(
-      'Directory uploaded images are stored in and served from; several web pods share it (an RWX volume).',
+      'Directory uploaded images are stored in and served from; on Kubernetes the web.media volume is mounted here.',
       '/var/lib/quire/media',
     ).default('/var/lib/quire/media'),
     maxUploadMegabytes: integer('Largest image upload accepted, in MiB.', 5, 1, 100).default(5),
@@ -223,6 +257,7 @@ const web = z
     imagePullPolicy: pullPolicy,
     resources: resources({ cpu: '100m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
     autoscaling,
+    media,
     app,
   })
   .prefault({})
@@ -612,6 +647,18 @@ const cluster = z
     }
   });
 
+/**
+ * Whether the web pods share one media claim: `auto` shares exactly when Quire installs the NFS
+ * provisioner, whose class gives ReadWriteMany; without it there may be no class that does.
+ */
+export function sharesMedia(config: {
+  readonly web: { readonly media: { readonly persistence: 'auto' | 'shared' | 'pod' } };
+  readonly storage: { readonly nfs: { readonly enabled: boolean } };
+}): boolean {
+  const { persistence } = config.web.media;
+  return persistence === 'shared' || (persistence === 'auto' && config.storage.nfs.enabled);
+}
+
 export const configSchema = z
   .strictObject({
     name: dnsLabel('Name prefix of every object (the Helm release name in the chart).', 'quire', 30).default(
@@ -636,7 +683,20 @@ export const configSchema = z
     logging,
     cluster,
   })
-  .meta({ description: 'Quire configuration.' });
+  .meta({ description: 'Quire configuration.' })
+  .superRefine((value, ctx) => {
+    const { media, autoscaling, replicas } = value.web;
+    if (!sharesMedia(value) || media.accessMode !== 'ReadWriteOnce') return;
+    const [pods, field] = autoscaling.enabled
+      ? [autoscaling.maxReplicas, 'web.autoscaling.maxReplicas']
+      : [replicas, 'web.replicas'];
+    if (pods <= 1) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['web', 'media', 'accessMode'],
+      message: `ReadWriteOnce lets one node mount the shared media volume, but ${field} allows ${pods} web pods and those on other nodes would not start; use ReadWriteMany (the NFS class of storage.nfs gives it), run one web pod, or set web.media.persistence to pod`,
+    });
+  });
 
 /** A validated configuration with every default applied. */
 export type QuireConfig = z.output<typeof configSchema>;

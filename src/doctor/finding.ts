@@ -11,13 +11,13 @@ export const FINDINGS = {
     severity: 'error',
     title: 'a claim names no StorageClass and the cluster has no default one',
     cause: 'no StorageClass carries the annotation storageclass.kubernetes.io/is-default-class=true',
-    fix: 'mark a class as default (kubectl patch storageclass <name> -p \'{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}\'), or set database.storage.storageClass in quire.yaml',
+    fix: 'mark a class as default (kubectl patch storageclass <name> -p \'{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}\'), or set database.storage.storageClass (web.media.storageClass for the media claim) in quire.yaml',
   },
   PVC_STORAGE_CLASS_MISSING: {
     severity: 'error',
     title: 'a claim names a StorageClass that does not exist',
     cause: 'the class was never created, or was deleted, or quire.yaml names the wrong one',
-    fix: 'set database.storage.storageClass in quire.yaml to a class of `kubectl get storageclass`, or create the class',
+    fix: 'set database.storage.storageClass (web.media.storageClass for the media claim) in quire.yaml to a class of `kubectl get storageclass`, or create the class',
   },
   PVC_NO_PROVISIONER: {
     severity: 'error',
@@ -37,7 +37,7 @@ export const FINDINGS = {
     severity: 'error',
     title: 'the StorageClass cannot provide the access mode the claim asks for',
     cause: 'the provisioner rejected the access mode (e.g. ReadWriteMany on a block or local class)',
-    fix: 'ask for ReadWriteOnce, or use a class that supports the mode (NFS supports ReadWriteMany)',
+    fix: 'ask for ReadWriteOnce, or use a class that supports the mode (NFS supports ReadWriteMany; the media claim of several web pods needs it: storage.nfs, web.media.storageClass, or web.media.persistence pod)',
   },
   PVC_PROVISIONING_FAILED: {
     severity: 'error',

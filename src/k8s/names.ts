@@ -24,6 +24,8 @@ export interface QuireNames {
   readonly web: string;
   readonly webConfig: string;
   readonly webSecret: string;
+  /** PersistentVolumeClaim of uploaded images, shared by the web pods (web.media). */
+  readonly media: string;
   readonly ingress: string;
   /** Secret holding the Ingress certificate. */
   readonly tlsSecret: string;
@@ -46,6 +48,7 @@ export function quireNames(config: QuireConfig): QuireNames {
     web: `${name}-web`,
     webConfig: `${name}-web-config`,
     webSecret: `${name}-web-credentials`,
+    media: `${name}-media`,
     ingress: name,
     tlsSecret:
       config.ingress.tls.mode === 'existingSecret' ? config.ingress.tls.existingSecret : `${name}-tls`,

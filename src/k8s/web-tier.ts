@@ -1,12 +1,14 @@
 /**
  * The web tier (SPEC S7–S9): the workload's Deployment, its settings as a ConfigMap (no password)
- * and a generated Secret, the Service, the CPU autoscaler and a PodDisruptionBudget.
+ * and a generated Secret, the Service, the CPU autoscaler, a PodDisruptionBudget and, when uploads
+ * are shared, the media PersistentVolumeClaim every web pod mounts (the NFS volume of SPEC S4).
  * The workload is Quire's app or the seed's WordPress; both get the same security defaults.
  */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { appEnvironment } from '../config/app-environment.js';
-import type { QuireConfig } from '../config/schema.js';
+import { sharesMedia, type QuireConfig } from '../config/schema.js';
+import { claimStorageClass } from './claim-storage-class.js';
 import { GeneratedSecret } from './generated-secret.js';
 import { DB_PORTS, DB_SECRET_KEYS, quireNames, selectorLabels, WEB_PORT } from './names.js';
 import { namespacedMeta } from './object-meta.js';
@@ -34,8 +36,10 @@ interface WorkloadSpec {
   /** Environment variable that receives the app user's DB password. */
   readonly passwordVariable: string;
   readonly readOnlyRootFilesystem: boolean;
-  /** Writable directories (emptyDir volumes), by volume name. */
+  /** Writable scratch directories (emptyDir volumes), by volume name. */
   readonly writableDirs: Record<string, string>;
+  /** Where the workload writes uploaded images. */
+  readonly uploadsDir: string;
   readonly livenessProbe: k8s.Probe;
   readonly readinessProbe: k8s.Probe;
   readonly sysctls: k8s.Sysctl[];
@@ -73,9 +77,10 @@ function workloadSpec(config: QuireConfig): WorkloadSpec {
         WORDPRESS_KEYS.map((key) => [`WORDPRESS_${key}`, key.toLowerCase().replaceAll('_', '-')]),
       ),
       passwordVariable: 'WORDPRESS_DB_PASSWORD',
-      // WordPress writes its own tree (plugins, uploads) inside the image.
+      // WordPress writes its own tree (plugins; uploads unless the media claim is shared) in the image.
       readOnlyRootFilesystem: false,
       writableDirs: {},
+      uploadsDir: '/var/www/html/wp-content/uploads',
       livenessProbe: { tcpSocket: { port: http }, periodSeconds: 10, failureThreshold: 3 },
       readinessProbe: {
         httpGet: { path: '/wp-login.php', port: http },
@@ -106,8 +111,8 @@ function workloadSpec(config: QuireConfig): WorkloadSpec {
     generated: { QUIRE_SESSION_SECRET: 'session-secret' },
     passwordVariable: 'QUIRE_DB_PASSWORD',
     readOnlyRootFilesystem: true,
-    // Uploaded images, per pod for now: several pods need a shared ReadWriteMany volume here.
-    writableDirs: { tmp: '/tmp', media: config.web.app.mediaDir },
+    writableDirs: { tmp: '/tmp' },
+    uploadsDir: config.web.app.mediaDir,
     livenessProbe: { httpGet: { path: '/healthz', port: http }, periodSeconds: 10, failureThreshold: 3 },
     readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 5, failureThreshold: 2 },
     sysctls: [],
@@ -122,7 +127,23 @@ export class WebTier extends Construct {
     const web = config.web;
     const labels = selectorLabels(config, 'web');
     const workload = workloadSpec(config);
-    const writable = Object.entries(workload.writableDirs);
+    const sharedMedia = sharesMedia(config);
+    // Uploads per pod (no claim) are missing on the other pods; there a read-only root filesystem
+    // needs an emptyDir for them, while WordPress writes them into its own tree.
+    const mediaVolume: k8s.Volume | undefined = sharedMedia
+      ? { name: 'media', persistentVolumeClaim: { claimName: names.media } }
+      : workload.readOnlyRootFilesystem
+        ? { name: 'media', emptyDir: {} }
+        : undefined;
+    const scratch = Object.entries(workload.writableDirs);
+    const volumes: k8s.Volume[] = [
+      ...scratch.map(([name]) => ({ name, emptyDir: {} })),
+      ...(mediaVolume ? [mediaVolume] : []),
+    ];
+    const volumeMounts: k8s.VolumeMount[] = [
+      ...scratch.map(([name, mountPath]) => ({ name, mountPath })),
+      ...(mediaVolume ? [{ name: mediaVolume.name, mountPath: workload.uploadsDir }] : []),
+    ];
 
     new k8s.KubeConfigMap(this, 'config', {
       metadata: namespacedMeta(config, names.webConfig, 'web'),
@@ -148,19 +169,41 @@ export class WebTier extends Construct {
       })),
     ];
 
+    if (sharedMedia) {
+      // One claim for all pods, so ReadWriteMany unless a single pod runs (the schema checks it).
+      // The pods' fsGroup makes a block volume writable by the app's uid; the NFS provisioner
+      // creates its directories world-writable, as the kubelet does not change NFS ownership.
+      new k8s.KubePersistentVolumeClaim(this, 'media', {
+        metadata: namespacedMeta(config, names.media, 'web', {
+          // Data: kept on `helm uninstall`, and by Quire's prune and destroy unless --purge.
+          'helm.sh/resource-policy': 'keep',
+        }),
+        spec: {
+          accessModes: [web.media.accessMode],
+          storageClassName: claimStorageClass(config, web.media.storageClass),
+          resources: { requests: { storage: k8s.Quantity.fromString(web.media.size) } },
+        },
+      });
+    }
+
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: namespacedMeta(config, names.web, 'web'),
       spec: {
         // With autoscaling on, the HPA owns the count; a fixed one here would be reset on every apply.
         replicas: web.autoscaling.enabled ? undefined : web.replicas,
         selector: { matchLabels: labels },
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: {
-            maxUnavailable: k8s.IntOrString.fromNumber(0),
-            maxSurge: k8s.IntOrString.fromNumber(1),
-          },
-        },
+        // A ReadWriteOnce claim may be attached to one node only: a surge pod elsewhere would wait
+        // for it forever, so its single pod is replaced by stopping the old one first.
+        strategy:
+          sharedMedia && web.media.accessMode === 'ReadWriteOnce'
+            ? { type: 'Recreate' }
+            : {
+                type: 'RollingUpdate',
+                rollingUpdate: {
+                  maxUnavailable: k8s.IntOrString.fromNumber(0),
+                  maxSurge: k8s.IntOrString.fromNumber(1),
+                },
+              },
         template: {
           metadata: { labels: { ...labels, 'app.kubernetes.io/part-of': 'quire' } },
           spec: {
@@ -184,13 +227,10 @@ export class WebTier extends Construct {
                 }),
                 livenessProbe: workload.livenessProbe,
                 readinessProbe: workload.readinessProbe,
-                volumeMounts:
-                  writable.length > 0
-                    ? writable.map(([name, mountPath]) => ({ name, mountPath }))
-                    : undefined,
+                volumeMounts: volumeMounts.length > 0 ? volumeMounts : undefined,
               },
             ],
-            volumes: writable.length > 0 ? writable.map(([name]) => ({ name, emptyDir: {} })) : undefined,
+            volumes: volumes.length > 0 ? volumes : undefined,
           },
         },
       },

@@ -92,6 +92,14 @@ const VARIANTS: Record<string, QuireConfigInput> = {
   'NFS class used by the database': {
     storage: { nfs: { enabled: true, server: 'nfs.lan', path: '/export', storageClassName: 'shared' } },
   },
+  'shared media on a named class for WordPress': {
+    workload: 'wordpress',
+    web: { media: { persistence: 'shared', size: '20Gi', storageClass: 'cephfs' } },
+  },
+  'NFS-shared media on one pod with a ReadWriteOnce claim': {
+    storage: { nfs: { enabled: true, server: 'nfs.lan', path: '/export' } },
+    web: { replicas: 1, autoscaling: { enabled: false }, media: { accessMode: 'ReadWriteOnce' } },
+  },
   'cert-manager on another host and class': {
     ingress: {
       host: 'blog.example.com',
@@ -232,6 +240,20 @@ describe('Helm chart', () => {
     [
       ['storage.nfs.enabled=true', 'storage.nfs.server=nfs.lan'],
       'storage.nfs.path: NFS is enabled but no export path is set',
+    ],
+    [
+      ['web.media.persistence=shared', 'web.media.accessMode=ReadWriteOnce'],
+      'web.media.accessMode: ReadWriteOnce lets one node mount the shared media volume, but web.autoscaling.maxReplicas allows 5 web pods',
+    ],
+    [
+      [
+        'storage.nfs.enabled=true',
+        'storage.nfs.server=nfs.lan',
+        'storage.nfs.path=/srv',
+        'web.autoscaling.enabled=false',
+        'web.media.accessMode=ReadWriteOnce',
+      ],
+      'web.media.accessMode: ReadWriteOnce lets one node mount the shared media volume, but web.replicas allows 3 web pods',
     ],
     [
       ['ingress.tls.mode=existingSecret'],

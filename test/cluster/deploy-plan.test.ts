@@ -50,6 +50,7 @@ describe('QUIRE_KINDS', () => {
       {},
       { workload: 'wordpress' as const },
       { storage: { nfs: { enabled: true, server: 'nfs.lan', path: '/x' } } },
+      { web: { media: { persistence: 'shared' as const } } },
       { ingress: { tls: { mode: 'certManager' as const } } },
     ];
     const kinds = new Set(

@@ -66,6 +66,25 @@ const CASES: Record<string, BadCase> = {
     yaml: 'storage: {nfs: {enabled: true, server: 192.168.56.11, path: srv/nfs}}',
     expected: ['storage.nfs.path: must be an absolute path without spaces'],
   },
+  'shared media on ReadWriteOnce with an autoscaler of 5 pods': {
+    yaml: 'web: {media: {persistence: shared, accessMode: ReadWriteOnce}}',
+    expected: [
+      'web.media.accessMode: ReadWriteOnce lets one node mount the shared media volume, but web.autoscaling.maxReplicas allows 5 web pods',
+      '(example: "ReadWriteMany")',
+    ],
+  },
+  'NFS-shared media on ReadWriteOnce with 3 fixed pods': {
+    yaml: 'web: {replicas: 3, autoscaling: {enabled: false}, media: {accessMode: ReadWriteOnce}}\nstorage: {nfs: {enabled: true, server: 192.168.56.11, path: /srv/nfs-volume}}',
+    expected: [
+      'web.media.accessMode: ReadWriteOnce lets one node mount the shared media volume, but web.replicas allows 3 web pods',
+    ],
+  },
+  'unknown media persistence': {
+    yaml: 'web: {media: {persistence: nfs}}',
+    expected: [
+      'web.media.persistence: must be one of "auto", "shared", "pod" (got "nfs") (example: "shared")',
+    ],
+  },
   'host with capitals and underscore': {
     yaml: 'ingress: {host: Bad_Host.example.com}',
     expected: [

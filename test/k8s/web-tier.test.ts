@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { isKept } from '../../src/cluster/inventory.js';
+import type { QuireConfigInput } from '../../src/config/schema.js';
 import { at, findObject, synthObjects } from '../support/manifests.js';
+
+const NFS = { nfs: { enabled: true, server: '192.168.56.11', path: '/srv/nfs-volume' } };
+
+/** The web pod spec and the media claim (undefined when there is none) of a configuration. */
+function mediaOf(input: QuireConfigInput) {
+  const made = synthObjects(input);
+  const claim = made.find((object) => object.kind === 'PersistentVolumeClaim');
+  const deployment = findObject(made, 'Deployment', 'quire-web');
+  return { claim, deployment, pod: at(deployment, 'spec', 'template', 'spec') };
+}
 
 describe('WebTier', () => {
   const objects = synthObjects();
@@ -76,6 +88,80 @@ describe('WebTier', () => {
       { name: 'tmp', emptyDir: {} },
       { name: 'media', emptyDir: {} },
     ]);
+  });
+
+  it('shares one ReadWriteMany media claim of the NFS class between all web pods when NFS is enabled', () => {
+    const { claim, deployment, pod } = mediaOf({ storage: NFS });
+    expect(claim?.metadata).toMatchObject({
+      name: 'quire-media',
+      namespace: 'quire',
+      labels: { 'app.kubernetes.io/component': 'web', 'app.kubernetes.io/managed-by': 'quire' },
+    });
+    expect(claim?.spec).toEqual({
+      accessModes: ['ReadWriteMany'],
+      storageClassName: 'nfs-client',
+      resources: { requests: { storage: '1Gi' } },
+    });
+    expect(at(pod, 'volumes')).toEqual([
+      { name: 'tmp', emptyDir: {} },
+      { name: 'media', persistentVolumeClaim: { claimName: 'quire-media' } },
+    ]);
+    expect(at(pod, 'containers', 0, 'volumeMounts')).toContainEqual({
+      name: 'media',
+      mountPath: '/var/lib/quire/media',
+    });
+    // Uploaded files belong to the app's uid and group on volumes whose ownership the kubelet sets.
+    expect(at(pod, 'securityContext')).toMatchObject({ runAsUser: 10001, fsGroup: 10001 });
+    expect(at(deployment, 'spec', 'strategy', 'type')).toBe('RollingUpdate');
+  });
+
+  it('keeps the media claim through prune, destroy and helm uninstall, like the password Secrets', () => {
+    const { claim } = mediaOf({ storage: NFS });
+    expect(at(claim, 'metadata', 'annotations')).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    expect(claim && isKept(claim)).toBe(true);
+  });
+
+  it('keeps uploads per pod in an emptyDir without NFS, or when persistence is pod', () => {
+    for (const input of [{}, { storage: NFS, web: { media: { persistence: 'pod' as const } } }]) {
+      const { claim, pod } = mediaOf(input);
+      expect(claim).toBeUndefined();
+      expect(at(pod, 'volumes')).toContainEqual({ name: 'media', emptyDir: {} });
+    }
+  });
+
+  it('shares media without NFS on the configured class, or the cluster default when none is named', () => {
+    const defaultClass = mediaOf({ web: { media: { persistence: 'shared', size: '10Gi' } } }).claim;
+    expect(defaultClass?.spec).toEqual({
+      accessModes: ['ReadWriteMany'],
+      resources: { requests: { storage: '10Gi' } },
+    });
+    const named = mediaOf({ storage: NFS, web: { media: { storageClass: 'cephfs' } } }).claim;
+    expect(at(named, 'spec', 'storageClassName')).toBe('cephfs');
+  });
+
+  it('replaces the single pod of a ReadWriteOnce media claim by stopping the old one first', () => {
+    const { claim, deployment } = mediaOf({
+      web: {
+        replicas: 1,
+        autoscaling: { enabled: false },
+        media: { persistence: 'shared', accessMode: 'ReadWriteOnce' },
+      },
+    });
+    expect(at(claim, 'spec', 'accessModes')).toEqual(['ReadWriteOnce']);
+    expect(at(deployment, 'spec', 'strategy')).toEqual({ type: 'Recreate' });
+  });
+
+  it("mounts the shared media claim at WordPress's wp-content/uploads, and nothing without it", () => {
+    const shared = mediaOf({ workload: 'wordpress', storage: NFS });
+    expect(at(shared.pod, 'volumes')).toEqual([
+      { name: 'media', persistentVolumeClaim: { claimName: 'quire-media' } },
+    ]);
+    expect(at(shared.pod, 'containers', 0, 'volumeMounts')).toEqual([
+      { name: 'media', mountPath: '/var/www/html/wp-content/uploads' },
+    ]);
+    const perPod = mediaOf({ workload: 'wordpress' });
+    expect(at(perPod.pod, 'volumes')).toBeUndefined();
+    expect(at(perPod.pod, 'containers', 0, 'volumeMounts')).toBeUndefined();
   });
 
   it("runs the seed's WordPress with its database on the primary and shared salts", () => {

@@ -126,7 +126,7 @@ function claimFinding(snapshot: ClusterSnapshot, claim: PvcFacts): Finding | nul
         eventEvidence(waiting),
       ],
       {
-        fix: `install or start the provisioner ${storageClass.provisioner} (storage.nfs.enabled in quire.yaml installs the NFS one), or set database.storage.storageClass to a class whose provisioner runs (kubectl get storageclass)`,
+        fix: `install or start the provisioner ${storageClass.provisioner} (storage.nfs.enabled in quire.yaml installs the NFS one), or set database.storage.storageClass (web.media.storageClass for the media claim) to a class whose provisioner runs (kubectl get storageclass)`,
       },
     );
   }

@@ -7,6 +7,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { QuireConfig } from '../../config/schema.js';
+import { claimStorageClass } from '../claim-storage-class.js';
 import { GeneratedSecret } from '../generated-secret.js';
 import { DB_PORTS, DB_SECRET_KEYS, quireNames, selectorLabels } from '../names.js';
 import { namespacedMeta } from '../object-meta.js';
@@ -188,7 +189,7 @@ export class MariaDbCluster extends Construct {
             metadata: { name: 'data', labels },
             spec: {
               accessModes: ['ReadWriteOnce'],
-              storageClassName: dataStorageClass(config),
+              storageClassName: claimStorageClass(config, db.storage.storageClass),
               resources: { requests: { storage: k8s.Quantity.fromString(db.storage.size) } },
             },
           },
@@ -203,13 +204,6 @@ export class MariaDbCluster extends Construct {
 
     new DatabaseBootstrapJob(this, 'bootstrap', { config });
   }
-}
-
-/** The class of the data volumes: the configured one, else the NFS class when Quire installs it. */
-export function dataStorageClass(config: QuireConfig): string | undefined {
-  const configured = config.database.storage.storageClass;
-  if (configured !== null) return configured;
-  return config.storage.nfs.enabled ? config.storage.nfs.storageClassName : undefined;
 }
 
 function databaseEnv(config: QuireConfig): k8s.EnvVar[] {
