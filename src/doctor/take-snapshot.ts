@@ -77,23 +77,38 @@ function containerFacts(
   };
 }
 
+/**
+ * The kubelet answers a log request for a container whose log file is already gone (the run just
+ * replaced) with this text as if it were the log.
+ */
+const LOG_GONE = /^unable to retrieve container logs for /;
+
+/**
+ * The last lines of a crashing container's previous run. While the container waits in
+ * CrashLoopBackOff its last run is also its current one, so the current log is the fallback when
+ * the previous one is gone.
+ */
 async function previousLogTail(
   connection: ClusterConnection,
   pod: V1Pod,
   container: string,
 ): Promise<string[] | null> {
-  try {
-    const log = await connection.core.readNamespacedPodLog({
-      name: pod.metadata?.name ?? '',
-      namespace: pod.metadata?.namespace ?? '',
-      container,
-      previous: true,
-      tailLines: LOG_TAIL_LINES,
-    });
-    return log.split('\n').filter((line) => line !== '');
-  } catch {
-    return null;
+  for (const previous of [true, false]) {
+    try {
+      const log = await connection.core.readNamespacedPodLog({
+        name: pod.metadata?.name ?? '',
+        namespace: pod.metadata?.namespace ?? '',
+        container,
+        previous,
+        tailLines: LOG_TAIL_LINES,
+      });
+      const lines = log.split('\n').filter((line) => line !== '');
+      if (!(lines.length === 1 && LOG_GONE.test(lines[0] ?? ''))) return lines;
+    } catch {
+      // No such run: try the other one.
+    }
   }
+  return null;
 }
 
 async function podFacts(connection: ClusterConnection, pod: V1Pod): Promise<PodFacts> {
