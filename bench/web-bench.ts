@@ -32,6 +32,7 @@ const POSTS = 200;
 const CONNECTIONS = 16;
 const DURATION = process.env.QUIRE_BENCH_SECONDS ?? '5';
 const ROUNDS = Number(process.env.QUIRE_BENCH_ROUNDS ?? '3');
+const TIMEOUT = '10s';
 const PAGE_NAMES = ['home', 'post', 'tag', 'feed'] as const;
 type PageName = (typeof PAGE_NAMES)[number];
 /** The app's paths; nginx serves its static copy at the same paths. */
@@ -97,6 +98,9 @@ async function measure(url: string): Promise<Sample> {
     '-d',
     `${DURATION}s`,
     '--latency',
+    // wrk's default of 2 s would cut WordPress's slowest responses out of its latencies.
+    '--timeout',
+    TIMEOUT,
     url,
   ]);
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1];
@@ -274,6 +278,8 @@ define('DB_USER', 'wordpress');
 define('DB_PASSWORD', '${password}');
 define('DB_HOST', '${primary.host}:${primary.port}');
 define('DB_CHARSET', 'utf8mb4');
+// The bench's WordPress does not call out to the Internet (update checks from WP-Cron).
+define('WP_HTTP_BLOCK_EXTERNAL', true);
 ${[
   'AUTH_KEY',
   'SECURE_AUTH_KEY',
@@ -720,7 +726,10 @@ spread of the rounds), all servers up at once on the same machine:
 - **nginx** (Debian's package, its \`nginx.conf\` settings) serving a static copy of the app's pages:
   the upper bound.
 
-None of them writes an access log. Ratios: Quire with the cache off ÷ WordPress, and Quire with the
+None of them writes an access log. wrk waits up to ${TIMEOUT} for a response (errors: timeouts and
+non-2xx answers). WordPress is Debian's as installed (Twenty Twenty-Three, no page-cache plugin;
+its pages are larger because the theme inlines its styles), with outbound HTTP blocked
+(\`WP_HTTP_BLOCK_EXTERNAL\`: no update checks from WP-Cron during the bench). Ratios: Quire with the cache off ÷ WordPress, and Quire with the
 cache on ÷ nginx, per page (medians).
 
 Machine: ${machine}; ${packages.replace(/, $/, '')}. Load average at the start: ${load(loadAtStart)}, at the end:
