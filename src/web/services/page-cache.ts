@@ -19,6 +19,8 @@ export interface CachedPage {
   readonly statusCode: number;
   readonly contentType: string;
   readonly body: string;
+  /** The body in UTF-8, encoded once: a hit sends these bytes, not the string again. */
+  readonly bytes: Buffer;
   readonly etag: string;
   readonly lastModified: Date;
 }
@@ -73,10 +75,16 @@ export class PageCache {
    * Keep a page rendered at `state` (read with the page's data). A page older than what this
    * process already knows is not kept; a newer one moves the known state forward.
    */
-  set(key: string, state: ContentState, page: Omit<CachedPage, 'etag' | 'lastModified'>): CachedPage {
-    const etag = `"${state.version}-${createHash('sha1').update(page.body).digest('base64url').slice(0, 16)}"`;
+  set(
+    key: string,
+    state: ContentState,
+    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified'>,
+  ): CachedPage {
+    const bytes = Buffer.from(page.body, 'utf8');
+    const etag = `"${state.version}-${createHash('sha1').update(bytes).digest('base64url').slice(0, 16)}"`;
     const cached: CachedPage = {
       ...page,
+      bytes,
       etag,
       lastModified: new Date(Math.floor(this.now() / 1000) * 1000),
     };

@@ -89,4 +89,14 @@ describe('PageCache', () => {
     expect(one.etag).toMatch(/^"1-[\w-]+"$/);
     expect(one.etag).not.toBe(two.etag);
   });
+
+  it('keeps the body as UTF-8 bytes, encoded once, that a hit sends as they are', async () => {
+    const { cache, page, state } = setup();
+    const body = 'Café — 5× faster…';
+    const stored = cache.set('/', state(), page(body));
+    expect(stored.bytes.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    const hit = await cache.get('/');
+    expect(hit?.bytes).toBe(stored.bytes);
+    expect(hit?.bytes.toString('utf8')).toBe(body);
+  });
 });
