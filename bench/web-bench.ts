@@ -19,6 +19,7 @@ import { sql } from 'kysely';
 import { format, resolveConfig } from 'prettier';
 import { Registry } from 'prom-client';
 import { Database, migrateToLatest } from '../src/db/index.js';
+import { WORDPRESS_KEYS } from '../src/k8s/web-tier.js';
 import { PACKAGE_ROOT } from '../src/util/package-root.js';
 import { buildApp } from '../src/web/app.js';
 import { WEB_MIGRATIONS } from '../src/web/migrations.js';
@@ -280,18 +281,7 @@ define('DB_HOST', '${primary.host}:${primary.port}');
 define('DB_CHARSET', 'utf8mb4');
 // The bench's WordPress does not call out to the Internet (update checks from WP-Cron).
 define('WP_HTTP_BLOCK_EXTERNAL', true);
-${[
-  'AUTH_KEY',
-  'SECURE_AUTH_KEY',
-  'LOGGED_IN_KEY',
-  'NONCE_KEY',
-  'AUTH_SALT',
-  'SECURE_AUTH_SALT',
-  'LOGGED_IN_SALT',
-  'NONCE_SALT',
-]
-  .map((name) => `define('${name}', '${salt()}');`)
-  .join('\n')}
+${WORDPRESS_KEYS.map((name) => `define('${name}', '${salt()}');`).join('\n')}
 `,
     { mode: 0o644 },
   );

@@ -46,7 +46,7 @@ interface WorkloadSpec {
 }
 
 /** Keys WordPress needs to be equal on every replica (else logins break across pods). */
-const WORDPRESS_KEYS = [
+export const WORDPRESS_KEYS = [
   'AUTH_KEY',
   'SECURE_AUTH_KEY',
   'LOGGED_IN_KEY',
