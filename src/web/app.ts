@@ -10,7 +10,6 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import etag from '@fastify/etag';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -20,6 +19,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Database } from '../db/index.js';
 import { errorPages } from './plugins/error-pages.js';
 import { httpMetrics } from './plugins/http-metrics.js';
+import { securityHeaders } from './plugins/security-headers.js';
 import { webContext } from './plugins/web-context.js';
 import { adminAuthRoutes } from './routes/admin-auth-routes.js';
 import { adminPostRoutes } from './routes/admin-post-routes.js';
@@ -92,21 +92,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     registers: [options.metrics],
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'https:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        scriptSrc: ["'none'"],
-      },
-    },
-    strictTransportSecurity: settings.publicUrl.protocol === 'https:',
-  });
+  await app.register(securityHeaders, { https: settings.publicUrl.protocol === 'https:' });
   await app.register(cookie, { secret: settings.sessionSecret });
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
