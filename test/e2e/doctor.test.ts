@@ -526,6 +526,17 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
       metadata: { name, namespace: PODS_NAMESPACE },
       spec: { containers: [{ name: 'main', imagePullPolicy: 'Never', ...container }] },
     });
+    /** A one-replica Deployment of `pod`'s container, its pods labelled app=<name>. */
+    const deployment = (name: string, container: object) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: PODS_NAMESPACE },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: pod(name, container).spec },
+      },
+    });
     await apply([
       pod('absent-image', { image: 'quire.local/absent:1', command: ['sleep', '3600'] }),
       pod('crashing', {
@@ -538,53 +549,17 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
         metadata: { name: 'small-quota', namespace: PODS_NAMESPACE },
         spec: { hard: { 'limits.memory': '64Mi' } },
       },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'over-quota', namespace: PODS_NAMESPACE },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'over-quota' } },
-          template: {
-            metadata: { labels: { app: 'over-quota' } },
-            spec: {
-              containers: [
-                {
-                  name: 'main',
-                  image: cluster.toolboxImage,
-                  imagePullPolicy: 'Never',
-                  command: ['sleep', '3600'],
-                  resources: { limits: { memory: '256Mi' } },
-                },
-              ],
-            },
-          },
-        },
-      },
+      deployment('over-quota', {
+        image: cluster.toolboxImage,
+        command: ['sleep', '3600'],
+        resources: { limits: { memory: '256Mi' } },
+      }),
       // An autoscaler whose pods ask for no CPU: utilisation cannot be computed.
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'no-requests', namespace: PODS_NAMESPACE },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'no-requests' } },
-          template: {
-            metadata: { labels: { app: 'no-requests' } },
-            spec: {
-              containers: [
-                {
-                  name: 'main',
-                  image: cluster.toolboxImage,
-                  imagePullPolicy: 'Never',
-                  command: ['sleep', '3600'],
-                  resources: { limits: { memory: '32Mi' } },
-                },
-              ],
-            },
-          },
-        },
-      },
+      deployment('no-requests', {
+        image: cluster.toolboxImage,
+        command: ['sleep', '3600'],
+        resources: { limits: { memory: '32Mi' } },
+      }),
       {
         apiVersion: 'autoscaling/v2',
         kind: 'HorizontalPodAutoscaler',
