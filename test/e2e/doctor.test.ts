@@ -72,6 +72,15 @@ const record = (name: string, namespace = NAMESPACE) =>
 const apply = (objects: readonly object[]) =>
   kubectl(['apply', '-f', '-'], objects.map((object) => stringify(object)).join('---\n'));
 
+/** A StorageClass that provisions claims at once, so that their faults show without a pod. */
+const storageClass = (name: string, provisioner: string) => ({
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name },
+  provisioner,
+  volumeBindingMode: 'Immediate',
+});
+
 const deleteNamespace = (namespace: string) =>
   kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=180s']);
 
@@ -127,20 +136,8 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
       spec: { storageClassName, accessModes: [accessMode], resources: { requests: { storage: '1Gi' } } },
     });
     await apply([
-      {
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        metadata: { name: ABSENT_CLASS },
-        provisioner: ABSENT_PROVISIONER,
-        volumeBindingMode: 'Immediate',
-      },
-      {
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        metadata: { name: NFS_CLASS },
-        provisioner: NFS_PROVISIONER,
-        volumeBindingMode: 'Immediate',
-      },
+      storageClass(ABSENT_CLASS, ABSENT_PROVISIONER),
+      storageClass(NFS_CLASS, NFS_PROVISIONER),
       // The seed's provisioner Deployment as its documentation gives it, sample server address included.
       {
         apiVersion: 'apps/v1',
@@ -239,15 +236,7 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
     const namespace = `${STORAGE_NAMESPACE}-deploy`;
     await deleteNamespace(namespace);
     await kubectl(['create', 'namespace', namespace]);
-    await apply([
-      {
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        metadata: { name: ABSENT_CLASS },
-        provisioner: ABSENT_PROVISIONER,
-        volumeBindingMode: 'Immediate',
-      },
-    ]);
+    await apply([storageClass(ABSENT_CLASS, ABSENT_PROVISIONER)]);
     const broken = new E2eStack(cluster, namespace, 'doctor-deploy.e2e.test', 'wordpress');
     writeFileSync(
       broken.configFile,
