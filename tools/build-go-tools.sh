@@ -28,6 +28,7 @@ kube-score|kube-score|github.com/zegl/kube-score|github.com/zegl/kube-score/cmd/
 source "$(dirname "${BASH_SOURCE[0]}")/lib/go-build.sh"
 
 want=("$@")
+log_tag=build-go-tools
 
 for w in "${want[@]}"; do
   grep -q "^$w|" <<<"$tools_table" || { echo "build-go-tools: unknown tool '$w' (helm, kubeconform, kube-score)" >&2; exit 2; }
@@ -47,10 +48,7 @@ while IFS='|' read -r name dir mod pkg; do
   [[ -n $ver ]] || { echo "build-go-tools: $mod not pinned in $moddir/go.mod" >&2; exit 1; }
   stamp="$mod $ver gomod:$(sha_of "$moddir/go.mod" "$moddir/go.sum")"
   bin="$bindir/$name"
-  if [[ -z ${QUIRE_FORCE:-} && -x $bin && -f $bin.version && "$(cat "$bin.version")" == "$stamp" ]]; then
-    echo "build-go-tools: $name $ver up to date ($bin)"
-    continue
-  fi
+  up_to_date "$name" "$ver" "$bin" "$stamp" && continue
 
   ldflags="-s -w"
   case $name in
@@ -70,15 +68,7 @@ while IFS='|' read -r name dir mod pkg; do
     kube-score)  ldflags+=" -X main.version=${ver#v}" ;;
   esac
 
-  echo "build-go-tools: building $name $ver ..."
-  start=$SECONDS
-  tmp="$bin.tmp.$$"
-  # go.sum is committed, so the default -mod=readonly is enough (and fails
-  # loudly if go.mod/go.sum are out of sync instead of silently editing them).
-  (cd "$moddir" && go build -trimpath -ldflags="$ldflags" -o "$tmp" "$pkg")
-  mv -f "$tmp" "$bin"
-  printf '%s\n' "$stamp" >"$bin.version"
-  echo "build-go-tools: built $name $ver in $((SECONDS - start))s -> $bin"
+  build_stamped "$name" "$ver" "$moddir" "$pkg" "$ldflags" "$bin" "$stamp"
   built=$((built + 1))
 done <<<"$tools_table"
 

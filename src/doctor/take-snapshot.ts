@@ -6,6 +6,7 @@
 import {
   ApiregistrationV1Api,
   StorageV1Api,
+  type CoreV1Api,
   type CoreV1Event,
   type V1Container,
   type V1ContainerStatus,
@@ -77,6 +78,9 @@ function containerFacts(
   };
 }
 
+/** The one call pod facts make to the cluster: a crashing container's log. */
+export type PodLogReader = Pick<CoreV1Api, 'readNamespacedPodLog'>;
+
 /**
  * The kubelet answers a log request for a container whose log file is already gone (the run just
  * replaced) with this text as if it were the log.
@@ -88,14 +92,10 @@ const LOG_GONE = /^unable to retrieve container logs for /;
  * CrashLoopBackOff its last run is also its current one, so the current log is the fallback when
  * the previous one is gone.
  */
-async function previousLogTail(
-  connection: ClusterConnection,
-  pod: V1Pod,
-  container: string,
-): Promise<string[] | null> {
+async function previousLogTail(logs: PodLogReader, pod: V1Pod, container: string): Promise<string[] | null> {
   for (const previous of [true, false]) {
     try {
-      const log = await connection.core.readNamespacedPodLog({
+      const log = await logs.readNamespacedPodLog({
         name: pod.metadata?.name ?? '',
         namespace: pod.metadata?.namespace ?? '',
         container,
@@ -111,7 +111,7 @@ async function previousLogTail(
   return null;
 }
 
-async function podFacts(connection: ClusterConnection, pod: V1Pod): Promise<PodFacts> {
+export async function podFacts(logs: PodLogReader, pod: V1Pod): Promise<PodFacts> {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   const declared = [
     ...(pod.spec?.initContainers ?? []).map((container) => ({ container, init: true })),
@@ -127,7 +127,7 @@ async function podFacts(connection: ClusterConnection, pod: V1Pod): Promise<PodF
       const crashing = facts.waiting?.reason === 'CrashLoopBackOff';
       return {
         ...facts,
-        previousLogTail: crashing ? await previousLogTail(connection, pod, container.name) : null,
+        previousLogTail: crashing ? await previousLogTail(logs, pod, container.name) : null,
       };
     }),
   );
@@ -297,7 +297,7 @@ export async function takeSnapshot(
         fieldSelector: `involvedObject.name=${pod.metadata?.name ?? ''}`,
       });
       return {
-        pod: await podFacts(connection, pod),
+        pod: await podFacts(connection.core, pod),
         provisioner,
         nfs: nfsVolume ? { server: nfsVolume.server, path: nfsVolume.path } : null,
         events: podEvents.items.map(eventFacts),
@@ -367,7 +367,7 @@ export async function takeSnapshot(
         },
       };
     }),
-    pods: await Promise.all(pods.items.map((pod) => podFacts(connection, pod))),
+    pods: await Promise.all(pods.items.map((pod) => podFacts(connection.core, pod))),
     workloads,
     events: events.items.map(eventFacts),
     pvcs: pvcs.items.map((claim) => ({

@@ -72,6 +72,15 @@ const record = (name: string, namespace = NAMESPACE) =>
 const apply = (objects: readonly object[]) =>
   kubectl(['apply', '-f', '-'], objects.map((object) => stringify(object)).join('---\n'));
 
+/** A StorageClass that provisions claims at once, so that their faults show without a pod. */
+const storageClass = (name: string, provisioner: string) => ({
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name },
+  provisioner,
+  volumeBindingMode: 'Immediate',
+});
+
 const deleteNamespace = (namespace: string) =>
   kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=180s']);
 
@@ -127,20 +136,8 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
       spec: { storageClassName, accessModes: [accessMode], resources: { requests: { storage: '1Gi' } } },
     });
     await apply([
-      {
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        metadata: { name: ABSENT_CLASS },
-        provisioner: ABSENT_PROVISIONER,
-        volumeBindingMode: 'Immediate',
-      },
-      {
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        metadata: { name: NFS_CLASS },
-        provisioner: NFS_PROVISIONER,
-        volumeBindingMode: 'Immediate',
-      },
+      storageClass(ABSENT_CLASS, ABSENT_PROVISIONER),
+      storageClass(NFS_CLASS, NFS_PROVISIONER),
       // The seed's provisioner Deployment as its documentation gives it, sample server address included.
       {
         apiVersion: 'apps/v1',
@@ -239,15 +236,7 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
     const namespace = `${STORAGE_NAMESPACE}-deploy`;
     await deleteNamespace(namespace);
     await kubectl(['create', 'namespace', namespace]);
-    await apply([
-      {
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        metadata: { name: ABSENT_CLASS },
-        provisioner: ABSENT_PROVISIONER,
-        volumeBindingMode: 'Immediate',
-      },
-    ]);
+    await apply([storageClass(ABSENT_CLASS, ABSENT_PROVISIONER)]);
     const broken = new E2eStack(cluster, namespace, 'doctor-deploy.e2e.test', 'wordpress');
     writeFileSync(
       broken.configFile,
@@ -526,6 +515,17 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
       metadata: { name, namespace: PODS_NAMESPACE },
       spec: { containers: [{ name: 'main', imagePullPolicy: 'Never', ...container }] },
     });
+    /** A one-replica Deployment of `pod`'s container, its pods labelled app=<name>. */
+    const deployment = (name: string, container: object) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: PODS_NAMESPACE },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: pod(name, container).spec },
+      },
+    });
     await apply([
       pod('absent-image', { image: 'quire.local/absent:1', command: ['sleep', '3600'] }),
       pod('crashing', {
@@ -538,53 +538,17 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
         metadata: { name: 'small-quota', namespace: PODS_NAMESPACE },
         spec: { hard: { 'limits.memory': '64Mi' } },
       },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'over-quota', namespace: PODS_NAMESPACE },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'over-quota' } },
-          template: {
-            metadata: { labels: { app: 'over-quota' } },
-            spec: {
-              containers: [
-                {
-                  name: 'main',
-                  image: cluster.toolboxImage,
-                  imagePullPolicy: 'Never',
-                  command: ['sleep', '3600'],
-                  resources: { limits: { memory: '256Mi' } },
-                },
-              ],
-            },
-          },
-        },
-      },
+      deployment('over-quota', {
+        image: cluster.toolboxImage,
+        command: ['sleep', '3600'],
+        resources: { limits: { memory: '256Mi' } },
+      }),
       // An autoscaler whose pods ask for no CPU: utilisation cannot be computed.
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'no-requests', namespace: PODS_NAMESPACE },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'no-requests' } },
-          template: {
-            metadata: { labels: { app: 'no-requests' } },
-            spec: {
-              containers: [
-                {
-                  name: 'main',
-                  image: cluster.toolboxImage,
-                  imagePullPolicy: 'Never',
-                  command: ['sleep', '3600'],
-                  resources: { limits: { memory: '32Mi' } },
-                },
-              ],
-            },
-          },
-        },
-      },
+      deployment('no-requests', {
+        image: cluster.toolboxImage,
+        command: ['sleep', '3600'],
+        resources: { limits: { memory: '32Mi' } },
+      }),
       {
         apiVersion: 'autoscaling/v2',
         kind: 'HorizontalPodAutoscaler',

@@ -10,14 +10,8 @@ import { storeImage } from '../services/media-store.js';
 import { deletePost, mayEdit, PostInputError, savePost, type PostInput } from '../services/post-editor.js';
 import { POST_KINDS, POST_STATUSES } from '../tables.js';
 import { editorPage, EMPTY_POST, postsPage, type EditorValues } from '../views/admin-views.js';
+import { idParams } from './route-schemas.js';
 
-const idParams = z.strictObject({
-  id: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 31),
-});
 const csrfQuery = z.strictObject({ _csrf: z.string() });
 const noticeQuery = z.strictObject({ saved: z.literal('1').optional() });
 

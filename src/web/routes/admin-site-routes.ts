@@ -21,14 +21,7 @@ import { readSiteSettings } from '../services/public-content.js';
 import { slugify } from '../services/slug.js';
 import { COMMENT_STATUSES } from '../tables.js';
 import { accountPage, commentsPage, mediaPage, settingsPage, usersPage } from '../views/admin-views.js';
-
-const idParams = z.strictObject({
-  id: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 31),
-});
+import { idParams } from './route-schemas.js';
 
 export const adminSiteRoutes: FastifyPluginAsyncZod = (app) => {
   const moderators = { preHandler: requireRole('owner', 'editor') };

@@ -12,7 +12,8 @@ import { write } from '../plugins/web-context.js';
 import { renderCommentMarkdown } from '../services/markdown.js';
 import { readPost } from '../services/public-content.js';
 import { commentPage } from '../views/public-views.js';
-import { notFound, slugParams } from './public-routes.js';
+import { notFound } from './public-routes.js';
+import { slugParams } from './route-schemas.js';
 
 /** Comments one address may send per window. */
 export const COMMENTS_PER_WINDOW = 5;

@@ -3,19 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendPage, type RenderedPage } from '../page-sender.js';
 import { listPosts, readAuthor, readPost, readTag, searchPosts } from '../services/public-content.js';
-import { SLUG_PATTERN } from '../services/slug.js';
 import type { ViewContext } from '../views/layout.js';
 import { authorPage, homePage, messagePage, postPage, searchPage, tagPage } from '../views/public-views.js';
+import { slugParams } from './route-schemas.js';
 
 export const pageQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
-});
-
-export const slugParams = z.strictObject({
-  slug: z
-    .string()
-    .max(191)
-    .regex(SLUG_PATTERN, { message: 'must be a slug: lowercase letters, digits and "-"' }),
 });
 
 const searchQuery = z.strictObject({ q: z.string().trim().max(200).default('') });

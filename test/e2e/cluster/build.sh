@@ -45,6 +45,7 @@ kube-network-policies|knp|sigs.k8s.io/kube-network-policies|./cmd
 source "$(dirname "${BASH_SOURCE[0]}")/../../../tools/lib/go-build.sh"
 
 want=("$@")
+log_tag=cluster-build
 for w in "${want[@]}"; do
   grep -q "^$w|" <<<"$table" || { echo "cluster-build: unknown component '$w'" >&2; exit 2; }
 done
@@ -94,11 +95,7 @@ while IFS='|' read -r name dir mod pkg; do
     # Our own programs: the stamp also covers their source.
     [[ $pkg == ./cmd/* ]] && stamp+=" src:$(sha_of "$moddir/${pkg#./}"/*.go)"
   fi
-  bin="$bindir/$name"
-  if [[ -z ${QUIRE_FORCE:-} && -x $bin && -f $bin.version && "$(cat "$bin.version")" == "$stamp" ]]; then
-    echo "cluster-build: $name $ver up to date"
-    continue
-  fi
+  up_to_date "$name" "$ver" "$bindir/$name" "$stamp" && continue
   plan+=("$name|$moddir|$mod|$pkg|$ver|$stamp")
 done <<<"$table"
 
@@ -136,14 +133,7 @@ for entry in "${plan[@]}"; do
       ldflags+=" -X github.com/traefik/traefik/v3/pkg/version.Version=$ver -X github.com/traefik/traefik/v3/pkg/version.BuildDate=1970-01-01T00:00:00Z" ;;
   esac
 
-  echo "cluster-build: building $name $ver ..."
-  start=$SECONDS
-  tmp="$bin.tmp.$$"
-  # go.sum files are committed, so the default -mod=readonly is enough.
-  (cd "$moddir" && go build -trimpath -ldflags="$ldflags" -o "$tmp" "$pkg")
-  mv -f "$tmp" "$bin"
-  printf '%s\n' "$stamp" >"$bin.version"
-  echo "cluster-build: built $name $ver in $((SECONDS - start))s"
+  build_stamped "$name" "$ver" "$moddir" "$pkg" "$ldflags" "$bin" "$stamp"
   built=$((built + 1))
 done
 wait
