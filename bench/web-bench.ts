@@ -9,10 +9,11 @@
  * docs/bench/README.md and docs/bench/results.svg. Not a timed test: numbers depend on the machine.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
@@ -233,6 +234,99 @@ class Daemon {
 }
 
 /** GET a page that must answer 200 with `expected` in it; returns its body. */
+/** One Quire web process's settings, passed by the bench to the workers it forks. */
+interface AppWorkerSpec {
+  readonly port: number;
+  readonly cache: boolean;
+  readonly mediaDir: string;
+  readonly db: {
+    readonly primary: { readonly host: string; readonly port: number };
+    readonly replica: { readonly host: string; readonly port: number };
+    readonly database: string;
+    readonly user: string;
+    readonly password: string;
+  };
+}
+
+const WORKER_SPEC_ENV = 'QUIRE_BENCH_WORKER';
+/** As many Quire processes as nginx runs workers (Debian's nginx.conf: one per core). */
+const APP_WORKERS = Number(process.env.QUIRE_BENCH_APP_WORKERS ?? availableParallelism());
+
+/**
+ * Fork the app as APP_WORKERS processes sharing one port (node:cluster), as it runs as several
+ * pods or `quire up` workers: one process would use one of the two cores nginx's workers use.
+ */
+async function startAppWorkers(spec: AppWorkerSpec): Promise<{ stop(): Promise<void> }> {
+  const workers: Worker[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) {
+              resolve();
+              return;
+            }
+            worker.once('exit', () => {
+              resolve();
+            });
+            worker.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  try {
+    for (let index = 0; index < APP_WORKERS; index++) {
+      const worker = cluster.fork({ [WORKER_SPEC_ENV]: JSON.stringify(spec) });
+      workers.push(worker);
+      await new Promise<void>((resolve, reject) => {
+        worker.once('listening', () => {
+          resolve();
+        });
+        worker.once('exit', (code) => {
+          reject(new Error(`Quire worker ${index + 1} exited with ${code} before it listened`));
+        });
+      });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { stop };
+}
+
+/** A forked worker: the app with its own pools, on the port the workers share, until SIGTERM. */
+async function serveAppWorker(): Promise<void> {
+  const spec = JSON.parse(process.env[WORKER_SPEC_ENV] ?? '{}') as AppWorkerSpec;
+  const db = await Database.connect<Tables>({
+    primary: { ...spec.db.primary, name: 'primary' },
+    replicas: [{ ...spec.db.replica, name: 'replica-1' }],
+    database: spec.db.database,
+    user: spec.db.user,
+    password: spec.db.password,
+    metrics: new Registry(),
+    poolSize: 16,
+  });
+  const app = await buildApp({
+    db,
+    metrics: new Registry(),
+    logger: false,
+    settings: {
+      publicUrl: new URL('http://bench.test'),
+      sessionSecret: 'bench session secret of at least 32 characters',
+      mediaDir: spec.mediaDir,
+      maxUploadBytes: 1024 * 1024,
+      postsPerPage: 10,
+      trustProxy: false,
+      pageCache: { enabled: spec.cache, maxEntries: 1000, versionCheckIntervalMs: 1000 },
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: spec.port });
+  process.once('SIGTERM', () => {
+    void app.close().then(() => db.close());
+  });
+}
+
 async function page(url: string, expected: string): Promise<string> {
   const response = await fetch(url, { redirect: 'manual' });
   const body = await response.text();
@@ -527,16 +621,16 @@ async function main(): Promise<void> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    const cluster = await startTestCluster('bench', { replicas: 1 });
-    cleanups.push(() => cluster.dispose());
+    const mariadb = await startTestCluster('bench', { replicas: 1 });
+    cleanups.push(() => mariadb.dispose());
     const registry = new Registry();
-    const replica = cluster.cluster.node(1);
+    const replica = mariadb.cluster.node(1);
     const db = await Database.connect<Tables>({
-      primary: { host: cluster.app.host, port: cluster.app.port, name: 'primary' },
+      primary: { host: mariadb.app.host, port: mariadb.app.port, name: 'primary' },
       replicas: [{ host: replica.host, port: replica.port, name: 'replica-1' }],
-      database: cluster.app.database,
-      user: cluster.app.user,
-      password: cluster.app.password,
+      database: mariadb.app.database,
+      user: mariadb.app.user,
+      password: mariadb.app.password,
       metrics: registry,
       poolSize: 16,
     });
@@ -570,7 +664,7 @@ async function main(): Promise<void> {
       }
     });
     await eventually('the posts on the replica', async () => {
-      const rows = (await rootQuery(cluster.cluster, 1, 'SELECT COUNT(*) AS n FROM quire_app.post')) as {
+      const rows = (await rootQuery(mariadb.cluster, 1, 'SELECT COUNT(*) AS n FROM quire_app.post')) as {
         n: number;
       }[];
       return Number(rows[0]?.n) === POSTS;
@@ -581,22 +675,21 @@ async function main(): Promise<void> {
 
     const bases: Partial<Record<System, string>> = {};
     for (const cache of ['on', 'off'] as const) {
-      const app = await buildApp({
-        db,
-        metrics: new Registry(),
-        logger: false,
-        settings: {
-          publicUrl: new URL('http://bench.test'),
-          sessionSecret: 'bench session secret of at least 32 characters',
-          mediaDir,
-          maxUploadBytes: 1024 * 1024,
-          postsPerPage: 10,
-          trustProxy: false,
-          pageCache: { enabled: cache === 'on', maxEntries: 1000, versionCheckIntervalMs: 1000 },
+      const port = await freePort();
+      const workers = await startAppWorkers({
+        port,
+        cache: cache === 'on',
+        mediaDir,
+        db: {
+          primary: { host: mariadb.app.host, port: mariadb.app.port },
+          replica: { host: replica.host, port: replica.port },
+          database: mariadb.app.database,
+          user: mariadb.app.user,
+          password: mariadb.app.password,
         },
       });
-      cleanups.push(() => app.close());
-      bases[cache === 'on' ? 'quire-on' : 'quire-off'] = await app.listen({ host: '127.0.0.1', port: 0 });
+      cleanups.push(() => workers.stop());
+      bases[cache === 'on' ? 'quire-on' : 'quire-off'] = `http://127.0.0.1:${port}`;
     }
 
     // The static copy: the app's own rendered pages, saved at the same paths.
@@ -613,10 +706,10 @@ async function main(): Promise<void> {
     cleanups.push(() => nginx.stop());
     bases.nginx = nginx.base;
 
-    const primary = cluster.cluster.node(0);
+    const primary = mariadb.cluster.node(0);
     mkdirSync(join(work, 'apache2'));
     const wordpress = await startWordPress(join(work, 'apache2'), primary, (query) =>
-      rootQuery(cluster.cluster, 0, query),
+      rootQuery(mariadb.cluster, 0, query),
     );
     cleanups.push(() => wordpress.stop());
     bases.wordpress = wordpress.base;
@@ -708,7 +801,7 @@ seeded posts, [wrk](https://github.com/wg/wrk) from a second process, ${CONNECTI
 page after a 1 s warm-up, ${ROUNDS} rounds (the targets interleaved; the table gives the median and the
 spread of the rounds), all servers up at once on the same machine:
 
-- **Quire**, in the bench's process, reading from the replica, with the page cache on and off;
+- **Quire**, as ${APP_WORKERS} processes sharing one port (node:cluster; nginx runs one worker per core), reading from the\n  replica, with the page cache on and off;
 - **WordPress** (Debian's package, the seed's baseline) in a private apache2 with mod_php
   (prefork, Debian's settings; ${wordpress.opcache}), its database on the same primary, installed by its
   installer, holding the same ${POSTS} posts (the app's rendered HTML), tags and dates, pretty
@@ -752,4 +845,5 @@ ${verdicts}
   }
 }
 
-await main();
+if (cluster.isPrimary) await main();
+else await serveAppWorker();
