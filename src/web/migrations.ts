@@ -99,4 +99,23 @@ const publication: Migration = {
   },
 };
 
-export const WEB_MIGRATIONS: Migrations = { '0001-publication': publication };
+/**
+ * Indexes for the public pages: listings walk post_listing newest first (kind, then the publication
+ * time) and stop at the page's end instead of sorting every post; the next scheduled time is a
+ * range of post_schedule.
+ */
+const publicPageIndexes: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql`CREATE INDEX post_listing ON post (kind, published_at)`.execute(db);
+    await sql`CREATE INDEX post_schedule ON post (status, published_at)`.execute(db);
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`DROP INDEX post_schedule ON post`.execute(db);
+    await sql`DROP INDEX post_listing ON post`.execute(db);
+  },
+};
+
+export const WEB_MIGRATIONS: Migrations = {
+  '0001-publication': publication,
+  '0002-public-page-indexes': publicPageIndexes,
+};

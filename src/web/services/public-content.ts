@@ -8,6 +8,8 @@ import type { Comment, Post, PostKind, Tables, Tag, User } from '../tables.js';
 
 type Db = ReadOnlyKysely<Tables>;
 
+export type TagLink = Pick<Tag, 'slug' | 'name'>;
+
 /** A post as lists and pages show it. */
 export interface PostSummary {
   readonly id: number;
@@ -19,7 +21,7 @@ export interface PostSummary {
   readonly publishedAt: Date;
   readonly updatedAt: Date;
   readonly author: { readonly name: string; readonly slug: string };
-  readonly tags: readonly Pick<Tag, 'slug' | 'name'>[];
+  readonly tags: readonly TagLink[];
 }
 
 export interface PostDetail extends PostSummary {
@@ -83,16 +85,19 @@ export async function readSiteSettings(db: Db): Promise<SiteSettings> {
   };
 }
 
-type SummaryRow = Pick<
-  Post,
-  'id' | 'kind' | 'slug' | 'title' | 'excerpt' | 'cover_image' | 'published_at' | 'updated_at'
-> & { author_name: string; author_slug: string };
-
+/**
+ * Public posts with their author and tags, in one query. The author comes from subqueries, not a
+ * join: with a join MariaDB starts from the (small) user table and sorts every post to find the
+ * newest; from the post table alone it walks the post_listing index newest first and stops at the
+ * page's end. The tags come as a JSON array (MariaDB marks the column as JSON and mysql2 parses
+ * it), sparing a second round trip per page.
+ */
 function summaryQuery(db: Db, now: Date) {
+  const author = (eb: ExpressionBuilder<Tables, 'post'>) =>
+    eb.selectFrom('user').whereRef('user.id', '=', 'post.author_id');
   return db
     .selectFrom('post')
-    .innerJoin('user', 'user.id', 'post.author_id')
-    .select([
+    .select((eb) => [
       'post.id',
       'post.kind',
       'post.slug',
@@ -101,25 +106,32 @@ function summaryQuery(db: Db, now: Date) {
       'post.cover_image',
       'post.published_at',
       'post.updated_at',
-      'user.name as author_name',
-      'user.slug as author_slug',
+      author(eb).select('user.name').$asScalar().$notNull().as('author_name'),
+      author(eb).select('user.slug').$asScalar().$notNull().as('author_slug'),
+      eb
+        .selectFrom('post_tag')
+        .innerJoin('tag', 'tag.id', 'post_tag.tag_id')
+        .whereRef('post_tag.post_id', '=', 'post.id')
+        .select(
+          sql<
+            TagLink[] | null
+          >`json_arrayagg(json_object('slug', ${sql.ref('tag.slug')}, 'name', ${sql.ref('tag.name')}) order by ${sql.ref('tag.name')})`.as(
+            'tags',
+          ),
+        )
+        .$asScalar()
+        .as('tags_json'),
     ])
     .where(isPublic(now));
 }
 
-async function withTags(db: Db, rows: readonly SummaryRow[]): Promise<PostSummary[]> {
-  const ids = rows.map((row) => row.id);
-  const tagRows =
-    ids.length === 0
-      ? []
-      : await db
-          .selectFrom('post_tag')
-          .innerJoin('tag', 'tag.id', 'post_tag.tag_id')
-          .select(['post_tag.post_id', 'tag.slug', 'tag.name'])
-          .where('post_tag.post_id', 'in', ids)
-          .orderBy('tag.name')
-          .execute();
-  return rows.map((row) => ({
+type SummaryRow = Pick<
+  Post,
+  'id' | 'kind' | 'slug' | 'title' | 'excerpt' | 'cover_image' | 'published_at' | 'updated_at'
+> & { author_name: string; author_slug: string; tags_json: TagLink[] | null };
+
+function toSummary(row: SummaryRow): PostSummary {
+  return {
     id: row.id,
     kind: row.kind,
     slug: row.slug,
@@ -130,8 +142,9 @@ async function withTags(db: Db, rows: readonly SummaryRow[]): Promise<PostSummar
     publishedAt: row.published_at ?? row.updated_at,
     updatedAt: row.updated_at,
     author: { name: row.author_name, slug: row.author_slug },
-    tags: tagRows.filter((tag) => tag.post_id === row.id).map(({ slug, name }) => ({ slug, name })),
-  }));
+    // A post without tags: the aggregate of no rows is NULL.
+    tags: row.tags_json ?? [],
+  };
 }
 
 export interface ListFilter {
@@ -173,7 +186,7 @@ export async function listPosts(
     .offset((page - 1) * perPage)
     .execute();
   return {
-    posts: await withTags(db, found),
+    posts: found.map(toSummary),
     page,
     pageCount: Math.max(1, Math.ceil(count / perPage)),
   };
@@ -186,7 +199,6 @@ export async function readPost(db: Db, now: Date, slug: string): Promise<PostDet
     .where('post.slug', '=', slug)
     .executeTakeFirst();
   if (row === undefined) return undefined;
-  const [summary] = await withTags(db, [row]);
   const comments = await db
     .selectFrom('comment')
     .select(['id', 'author_name', 'html', 'created_at'])
@@ -195,8 +207,7 @@ export async function readPost(db: Db, now: Date, slug: string): Promise<PostDet
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  if (summary === undefined) return undefined;
-  return { ...summary, html: row.html, comments };
+  return { ...toSummary(row), html: row.html, comments };
 }
 
 export function readTag(db: Db, slug: string): Promise<Tag | undefined> {
@@ -224,7 +235,7 @@ export async function searchPosts(db: Db, now: Date, text: string, limit: number
     .orderBy(sql`MATCH (post.title, post.markdown) AGAINST (${text} IN NATURAL LANGUAGE MODE)`, 'desc')
     .limit(limit)
     .execute();
-  return withTags(db, rows);
+  return rows.map(toSummary);
 }
 
 /** Public posts and pages with their last change, for the sitemap. */
@@ -250,6 +261,5 @@ export async function feedPosts(
     .orderBy('post.published_at', 'desc')
     .limit(limit)
     .execute();
-  const summaries = await withTags(db, rows);
-  return summaries.map((summary, index) => ({ ...summary, html: rows[index]?.html ?? '' }));
+  return rows.map((row) => ({ ...toSummary(row), html: row.html }));
 }
