@@ -25,6 +25,8 @@ export type ReadOnlyKysely<DB> = Pick<
 export interface ReadOptions {
   /** The session's last write token: the read sees that write (or goes to the primary). */
   readonly after?: GtidToken | undefined;
+  /** Read on the primary: for what must be current everywhere at once (credentials, sessions). */
+  readonly primary?: boolean;
 }
 
 /** Thrown inside a replica connection when the wait timed out: read from the primary instead. */
@@ -50,7 +52,7 @@ export class DbReader<DB> {
    */
   async read<T>(work: (db: ReadOnlyKysely<DB>) => Promise<T>, options: ReadOptions = {}): Promise<T> {
     let reason: ReadFallbackReason = 'no_healthy_replica';
-    if (this.replicas.length > 0) {
+    if (this.replicas.length > 0 && options.primary !== true) {
       for (const replica of this.health.healthyReplicas()) {
         try {
           return await this.readOn(replica, work, options.after);

@@ -139,6 +139,10 @@ describe('Database on a real primary and two replicas', () => {
     expect(await metric(registry, 'reads_total', { pool: 'primary' })).toBe(0);
     expect(await metric(registry, 'pool_connections_in_use', { pool: 'primary' })).toBe(0);
     expect(await metric(registry, 'primary_up')).toBe(1);
+    // What must be current everywhere (credentials) is read on the primary when asked.
+    const onPrimary = await db.reader.read(async (q) => (await probe(q, '')).server, { primary: true });
+    expect(onPrimary).toBe(100);
+    expect(await metric(registry, 'reads_total', { pool: 'primary' })).toBe(1);
     // The reader's type has no way to write.
     type Writes = Extract<
       keyof ReadOnlyKysely<Tables>,

@@ -1,10 +1,10 @@
 /**
- * The admin area's gate: a preHandler that finds the session's user (on a replica, after the
- * viewer's last write, so a fresh login is seen) and sends everyone else to the login page.
+ * The admin area's gate: a preHandler that finds the session's user (on the primary, so that an
+ * ended session or a changed role counts at once) and sends everyone else to the login page.
  */
 import type {} from '@fastify/csrf-protection';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { read } from './web-context.js';
+import { read, readCredentials } from './web-context.js';
 import { readSessionUser, type SessionUser } from '../services/sessions.js';
 import type { Role } from '../tables.js';
 import { readSiteSettings } from '../services/public-content.js';
@@ -23,7 +23,7 @@ export function requireRole(...roles: Role[]) {
     const user =
       sessionId === undefined
         ? undefined
-        : await read(request, (db) => readSessionUser(db, sessionId, request.server.quire.now()));
+        : await readCredentials(request, (db) => readSessionUser(db, sessionId, request.server.quire.now()));
     if (user === undefined) {
       await reply.redirect('/admin/login', 303);
       return;

@@ -65,6 +65,17 @@ export function read<T>(
 }
 
 /**
+ * Read on the primary what must hold everywhere the moment it changes: a changed password or an
+ * ended session must not still work on a replica that has not applied the change.
+ */
+export function readCredentials<T>(
+  request: FastifyRequest,
+  work: (db: ReadOnlyKysely<Tables>) => Promise<T>,
+): Promise<T> {
+  return request.server.quire.db.reader.read(work, { primary: true });
+}
+
+/**
  * Run `work` on the primary. When it returns a content version (a public page changed), this
  * process's page cache is dropped at once; other processes see the version within their interval.
  */

@@ -6,7 +6,7 @@ import type {} from '@fastify/csrf-protection';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendPage } from '../page-sender.js';
-import { cookieOptions, read, SESSION_COOKIE, write } from '../plugins/web-context.js';
+import { cookieOptions, readCredentials, SESSION_COOKIE, write } from '../plugins/web-context.js';
 import { hashPassword, verifyPassword } from '../services/passwords.js';
 import { createSession, deleteSession, SESSION_DAYS } from '../services/sessions.js';
 import { loginPage } from '../views/admin-views.js';
@@ -42,7 +42,7 @@ export const adminAuthRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { email, password } = request.body;
-      const user = await read(request, (db) =>
+      const user = await readCredentials(request, (db) =>
         db.selectFrom('user').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst(),
       );
       const valid = await verifyPassword(user?.password_hash ?? decoyHash, password);
