@@ -72,6 +72,21 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     },
     // A post's Markdown can be long; uploads have their own limit.
     bodyLimit: 2 * 1024 * 1024,
+    // One access line per request (below) instead of Fastify's two: they were a quarter of the
+    // CPU time of a cached page.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+    done();
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -24,6 +24,7 @@ async function closedPort(): Promise<number> {
 describe('routing without a database', () => {
   let db: Database<Tables>;
   let app: FastifyInstance;
+  const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     db = await Database.connect<Tables>({
@@ -37,7 +38,14 @@ describe('routing without a database', () => {
     app = await buildApp({
       db,
       metrics: new Registry(),
-      logger: false,
+      logger: {
+        level: 'info',
+        stream: {
+          write: (line: string) => {
+            logLines.push(JSON.parse(line) as Record<string, unknown>);
+          },
+        },
+      },
       settings: {
         publicUrl: new URL('https://blog.example.com'),
         sessionSecret: 'routing test session secret, 32 characters+',
@@ -53,6 +61,21 @@ describe('routing without a database', () => {
   afterAll(async () => {
     await app.close();
     await db.close();
+  });
+
+  it('logs one access line per request', async () => {
+    const response = await app.inject({ url: '/healthz?probe=1' });
+    expect(response.statusCode).toBe(200);
+    // Fastify's own request lines would name the URL too (under req.url).
+    const lines = logLines.filter((line) => JSON.stringify(line).includes('/healthz?probe=1'));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'request completed',
+        method: 'GET',
+        url: '/healthz?probe=1',
+        statusCode: 200,
+      }),
+    ]);
   });
 
   it.each([
