@@ -347,7 +347,11 @@ export class LocalMariaDbCluster {
           tail,
         );
       }
+      // A live sidecar stays, as a pod's other container does when the server container restarts:
+      // replicate.sh is then serving backups over the server's socket (replication was set up
+      // in the data directory and restarts with the server), or still waiting for the server.
       this.pids[ordinal] = {
+        ...this.livePids(ordinal),
         server: await startInBackground(this.command('run-server.sh'), {
           env: this.env(ordinal, { donor }),
           cwd: spec.dir,
@@ -358,9 +362,8 @@ export class LocalMariaDbCluster {
     }
     if (this.livePids(ordinal).sidecar === undefined) {
       await assertPortFree(spec.clonePort, POD_BIND_ADDRESS, `backup port of ${spec.name}`);
-      const server = this.pids[ordinal]?.server;
       this.pids[ordinal] = {
-        ...(server === undefined ? {} : { server }),
+        ...this.livePids(ordinal),
         sidecar: await startInBackground(this.command('replicate.sh'), {
           env: this.env(ordinal),
           cwd: spec.dir,

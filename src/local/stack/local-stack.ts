@@ -24,7 +24,7 @@ import {
 import { localRunUser } from '../mariadb/run-user.js';
 import { assertTools } from '../mariadb/tools.js';
 import { withDbLock } from './db-lock.js';
-import { endHalfRunningNodes, openStackCluster, stackToolPath } from './stack-cluster.js';
+import { openStackCluster, stackToolPath } from './stack-cluster.js';
 import { LocalStackError } from './errors.js';
 import { readCountsByOrdinal } from './read-counts.js';
 import { selfCommand } from './self-command.js';
@@ -164,7 +164,6 @@ export function planUp(options: LocalStackOptions): {
           cluster = await openStackCluster(paths, nodes, names.db, pw);
           const before = new Set(cluster.nodes.filter((node) => node.running).map((node) => node.ordinal));
           try {
-            await endHalfRunningNodes(cluster);
             await cluster.startAll();
           } finally {
             startedNodes = cluster.nodes
