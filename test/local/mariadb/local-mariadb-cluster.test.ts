@@ -144,7 +144,7 @@ describe('LocalMariaDbCluster on real MariaDB processes', () => {
     await rootQuery(cluster, 0, 'INSERT INTO quire_app.note VALUES (2, "while replica 1 was down")');
     const result = await timed('start replica', () => cluster.startNode(1));
     expect(result.alreadyRunning).toBe(false);
-    expect(result.clonedFrom).toBeUndefined();
+    expect(result.cloned?.from).toBeUndefined();
     expect(result.clone?.stderr).toContain('no clone needed');
     expect(cluster.log(1, 'replication', { sinceStart: true })).toContain('replication already configured');
     expect(result.node.port).toBe(before.port);
@@ -155,7 +155,7 @@ describe('LocalMariaDbCluster on real MariaDB processes', () => {
     await cluster.stopNode(2);
     cluster.removeData(2);
     const result = await timed('re-clone replica', () => cluster.startNode(2));
-    expect(result.clonedFrom).toBe(1);
+    expect(result.cloned?.from).toBe(1);
     expect(result.clone?.stderr).toContain('clone prepared');
     await waitForRows(2, 2);
     const report = await cluster.report(2);
@@ -189,7 +189,7 @@ describe('LocalMariaDbCluster on real MariaDB processes', () => {
     expect(error.logTail).toContain('--- quire-mariadb-0 (its backups');
     expect(cluster.node(2).running).toBe(false);
     chmodSync(dataDir, 0o750);
-    expect((await cluster.startNode(2)).clonedFrom).toBe(0);
+    expect((await cluster.startNode(2)).cloned?.from).toBe(0);
     await cluster.startNode(1);
     await waitForRows(2, 3);
     await waitForRows(1, 3);
