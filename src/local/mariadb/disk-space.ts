@@ -53,15 +53,18 @@ export class DiskFullError extends LocalMariaDbError {
   }
 }
 
+/** The files of a donor's data directory that a clone of it copies. */
+export function clonedFiles(dataDir: string): string[] {
+  return readdirSync(dataDir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dataDir, entry.name);
+    if (entry.isDirectory()) return clonedFiles(path);
+    return entry.isFile() && !NOT_CLONED.test(entry.name) ? [path] : [];
+  });
+}
+
 /** Bytes of a donor's data directory that a clone of it takes. */
 export function cloneBytes(dataDir: string): number {
-  const walk = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => {
-      if (entry.isDirectory()) return sum + walk(join(dir, entry.name));
-      if (!entry.isFile() || NOT_CLONED.test(entry.name)) return sum;
-      return sum + statSync(join(dir, entry.name)).size;
-    }, 0);
-  return walk(dataDir);
+  return clonedFiles(dataDir).reduce((sum, file) => sum + statSync(file).size, 0);
 }
 
 /** Throws DiskFullError when `dir`'s filesystem has less than `neededBytes` free for `purpose`. */
