@@ -154,7 +154,7 @@ export async function runSupervisor(stateDir: string): Promise<void> {
         if (worker.child === child && worker.state.status !== 'ready') set(worker, { status: 'ready' });
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
 
