@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Listr } from 'listr2';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { planUp, writeUpTimings, type UpPhase, type UpTimings } from '../local/stack/index.js';
@@ -15,7 +15,7 @@ interface UpOptions extends ConfigOptions {
 const port = (value: string): number => {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1 || number > 65535) {
-    throw new Error(`"${value}" is not a port (1-65535)`);
+    throw new InvalidArgumentError(`"${value}" is not a port (1-65535)`);
   }
   return number;
 };

@@ -70,6 +70,16 @@ describe('quire up failures', () => {
     }
   });
 
+  it('rejects a port outside 1-65535 as a usage error (exit 2), before starting anything', async () => {
+    const result = await runCli(['up', '--config', configFile, '--https-port', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `error: option '--https-port <port>' argument '0' is invalid. "0" is not a port (1-65535)`,
+    );
+    expect(result.stderr).not.toContain('internal error');
+    expect(existsSync(join(dir, '.quire', 'local', 'db'))).toBe(false);
+  });
+
   it('lists every problem of an invalid configuration (exit 2), before starting anything', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'database:\n  replicas: 0\nweb:\n  replicas: many\n');
