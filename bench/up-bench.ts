@@ -232,7 +232,8 @@ The breakdown is what \`quire up\` records itself (\`.quire/local/up-timings.jso
 are the times they took within it (the web workers' step: from the supervisor's start).
 
 Machine: ${machine}. Load average at the start: ${load(loadAtStart)}, at the end: ${load(loadavg())}. The
-machine is shared with other engineers' tests and a Kubernetes test cluster: read the spread.
+machine is shared with other engineers' tests and a Kubernetes test cluster: read the spread. What
+was tuned after the first run, with the figures before and after: [up-tuning.md](up-tuning.md).
 
 ${timeTable}
 
