@@ -23,7 +23,7 @@ import { request } from 'node:https';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { clonedFiles } from '../src/local/mariadb/disk-space.js';
+import { footprintFiles } from '../src/local/mariadb/disk-space.js';
 import { freePort } from '../src/local/mariadb/index.js';
 import type { UpTimings } from '../src/local/stack/index.js';
 import { PACKAGE_ROOT } from '../src/util/package-root.js';
@@ -113,7 +113,7 @@ async function runRound(): Promise<Round> {
     const timings = JSON.parse(readFileSync(join(stateDir, 'local', 'up-timings.json'), 'utf8')) as UpTimings;
     // The files a backup streams: not the redo log file (mariadb-backup copies only the log it
     // needs) nor the temporary tablespace.
-    const streamed = clonedFiles(join(stateDir, 'local', 'db', 'quire-mariadb-0', 'data')).filter(
+    const streamed = footprintFiles(join(stateDir, 'local', 'db', 'quire-mariadb-0', 'data')).filter(
       (file) => !/\/(ib_logfile\d+|ibtmp\d+)$/.test(file),
     );
     const read = plainRead(streamed);

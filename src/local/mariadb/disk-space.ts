@@ -53,18 +53,21 @@ export class DiskFullError extends LocalMariaDbError {
   }
 }
 
-/** The files of a donor's data directory that a clone of it copies. */
-export function clonedFiles(dataDir: string): string[] {
+/**
+ * The files of a data directory that a clone of it holds too once its server runs: all but the
+ * binary and relay logs (a replica starts its own).
+ */
+export function footprintFiles(dataDir: string): string[] {
   return readdirSync(dataDir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dataDir, entry.name);
-    if (entry.isDirectory()) return clonedFiles(path);
+    if (entry.isDirectory()) return footprintFiles(path);
     return entry.isFile() && !NOT_CLONED.test(entry.name) ? [path] : [];
   });
 }
 
-/** Bytes of a donor's data directory that a clone of it takes. */
-export function cloneBytes(dataDir: string): number {
-  return clonedFiles(dataDir).reduce((sum, file) => sum + statSync(file).size, 0);
+/** Bytes of footprintFiles: what a clone of the data directory takes on disk. */
+export function footprintBytes(dataDir: string): number {
+  return footprintFiles(dataDir).reduce((sum, file) => sum + statSync(file).size, 0);
 }
 
 /** Throws DiskFullError when `dir`'s filesystem has less than `neededBytes` free for `purpose`. */

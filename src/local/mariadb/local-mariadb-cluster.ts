@@ -67,7 +67,7 @@ import { describeUser, localRunUser, type RunUser } from './run-user.js';
 import { assertTools } from './tools.js';
 import {
   assertSpace,
-  cloneBytes,
+  footprintBytes,
   DiskFullError,
   filesystemOf,
   INITIAL_DATA_BYTES,
@@ -335,7 +335,7 @@ export class LocalMariaDbCluster {
         const donor = spec.role === 'replica' && !marked(spec) ? this.donorFor(spec) : undefined;
         if (initialises) assertSpace(spec.dataDir, INITIAL_DATA_BYTES, `initialising the primary's data`);
         if (donor !== undefined) {
-          assertSpace(spec.dataDir, cloneBytes(donor.dataDir), `a clone of ${donor.name}'s data`);
+          assertSpace(spec.dataDir, footprintBytes(donor.dataDir), `a clone of ${donor.name}'s data`);
         }
         configure = await this.runStep(spec, 'configure.sh');
         const cloneStarted = Date.now();
@@ -345,7 +345,7 @@ export class LocalMariaDbCluster {
           cloned = {
             from: donor.ordinal,
             ms: Date.now() - cloneStarted,
-            bytes: cloneBytes(spec.dataDir),
+            bytes: footprintBytes(spec.dataDir),
           };
         }
         // A live sidecar stays, as a pod's other container does when the server container restarts:

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   assertSpace,
-  cloneBytes,
+  footprintBytes,
   DiskFullError,
   filesystemOf,
   reportsNoSpace,
@@ -59,7 +59,7 @@ describe('disk space of a data directory', () => {
     );
   });
 
-  it('counts what a clone copies: not the binary and relay logs', () => {
+  it('counts what a clone takes on disk: not the binary and relay logs', () => {
     const data = join(dir, 'data');
     mkdirSync(join(data, 'mysql'), { recursive: true });
     writeFileSync(join(data, 'ibdata1'), Buffer.alloc(1000));
@@ -67,6 +67,6 @@ describe('disk space of a data directory', () => {
     writeFileSync(join(data, 'mariadb-bin.000001'), Buffer.alloc(5000));
     writeFileSync(join(data, 'mariadb-bin.index'), 'x');
     writeFileSync(join(data, 'relay-bin.000002'), Buffer.alloc(5000));
-    expect(cloneBytes(data)).toBe(1200);
+    expect(footprintBytes(data)).toBe(1200);
   });
 });
