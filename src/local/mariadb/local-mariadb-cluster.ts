@@ -340,13 +340,10 @@ export class LocalMariaDbCluster {
         configure = await this.runStep(spec, 'configure.sh');
         const cloneStarted = Date.now();
         clone = await this.runScript(ordinal, 'clone.sh', [], { donor, timeoutMs: 30 * 60_000 });
-        if (clone.code !== 0) throw this.cloneFailed(spec, donor, clone, Date.now() - cloneStarted);
+        const cloneMs = Date.now() - cloneStarted;
+        if (clone.code !== 0) throw this.cloneFailed(spec, donor, clone, cloneMs);
         if (donor !== undefined) {
-          cloned = {
-            from: donor.ordinal,
-            ms: Date.now() - cloneStarted,
-            bytes: footprintBytes(spec.dataDir),
-          };
+          cloned = { from: donor.ordinal, ms: cloneMs, bytes: footprintBytes(spec.dataDir) };
         }
         // A live sidecar stays, as a pod's other container does when the server container restarts:
         // replicate.sh is then serving backups over the server's socket (replication was set up

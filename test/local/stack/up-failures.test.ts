@@ -151,7 +151,7 @@ describe('quire up failures', () => {
   };
 
   it.runIf(isRoot)(
-    'names the filesystem and the space needed when the primary does not fit (exit 2; root mounts a tmpfs)',
+    'names the filesystem and the space needed when the primary does not fit (exit 2) [root: mounts a tmpfs]',
     async () => {
       await onSmallDisk('64m', async (stateDir) => {
         const result = await upIn(stateDir);
@@ -169,7 +169,7 @@ describe('quire up failures', () => {
   );
 
   it.runIf(isRoot)(
-    "names the filesystem when a replica's clone does not fit, and stops the primary it started (exit 2)",
+    "names the filesystem when a replica's clone does not fit, and stops the primary it started (exit 2) [root: mounts a tmpfs]",
     { timeout: 60_000 },
     async () => {
       await onSmallDisk('200m', async (stateDir) => {
@@ -188,7 +188,7 @@ describe('quire up failures', () => {
   );
 
   it.runIf(isRoot)(
-    'names a data directory owned by another user, its owner and the chown that fixes it (exit 2)',
+    'names a data directory owned by another user, its owner and the chown that fixes it (exit 2) [root: gives a directory away]',
     async () => {
       const stateDir = mkdtempSync(join(dir, 'owned-'));
       chmodSync(stateDir, 0o755);
