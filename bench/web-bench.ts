@@ -794,7 +794,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'results.svg'), svgChart(targets));
     const readme = join(dir, 'README.md');
     // Formatted like every other file of the repository (npm run lint checks it).
-    const markdown = `# Web app benchmark
+    const markdown = `# Web app benchmark\n\nHow long \`quire up\` takes to the first page: [up.md](up.md) (\`npm run bench:up\`).
 
 \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: a real MariaDB primary and replica on loopback, ${POSTS}
 seeded posts, [wrk](https://github.com/wg/wrk) from a second process, ${CONNECTIONS} connections, ${DURATION} s per

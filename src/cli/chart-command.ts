@@ -1,24 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { chartFiles } from '../chart/chart-files.js';
-import { PACKAGE_ROOT } from '../util/package-root.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { readConfig, withConfigOption, type ConfigOptions } from './config-option.js';
 import { formatTable } from '../util/table.js';
+import { quireVersion } from './version.js';
 import { writeDirectory } from './write-directory.js';
 
 interface ChartOptions extends ConfigOptions {
   readonly out: string;
-}
-
-/** The chart's version: Quire's own. */
-export function quireVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
 }
 
 async function fileExists(path: string): Promise<boolean> {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Listr } from 'listr2';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
-import { planUp } from '../local/stack/index.js';
+import { planUp, writeUpTimings, type UpPhase, type UpTimings } from '../local/stack/index.js';
 import { readConfig, type ConfigOptions } from './config-option.js';
 import { quireDirectory, withLocalOptions } from './local-options.js';
 
@@ -15,7 +15,7 @@ interface UpOptions extends ConfigOptions {
 const port = (value: string): number => {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1 || number > 65535) {
-    throw new Error(`"${value}" is not a port (1-65535)`);
+    throw new InvalidArgumentError(`"${value}" is not a port (1-65535)`);
   }
   return number;
 };
@@ -64,14 +64,17 @@ export function upCommand(): Command {
         ...(options.httpPort === undefined ? {} : { httpPort: options.httpPort }),
       });
       const started = Date.now();
+      const steps: UpTimings['steps'][number][] = [];
       const tasks = new Listr(
         up.steps.map((step) => ({
           title: step.title,
           task: async (_context: unknown, task: { title: string }) => {
             const stepStarted = Date.now();
-            const detail = await step.run();
-            const seconds = ((Date.now() - stepStarted) / 1000).toFixed(1);
-            task.title = `${step.title} (${seconds}s)${detail === undefined ? '' : `: ${detail}`}`;
+            const phases: UpPhase[] = [];
+            const detail = await step.run((phase) => phases.push(phase));
+            const ms = Date.now() - stepStarted;
+            steps.push({ title: step.title, ms, phases });
+            task.title = `${step.title} (${(ms / 1000).toFixed(1)}s)${detail === undefined ? '' : `: ${detail}`}`;
           },
         })),
         { concurrent: false, exitOnError: true, fallbackRenderer: 'simple' },
@@ -84,9 +87,16 @@ export function upCommand(): Command {
         throw error;
       }
       const result = up.result();
+      const totalMs = Date.now() - started;
+      writeUpTimings(quireDirectory(options), {
+        version: 1,
+        finishedAt: new Date().toISOString(),
+        totalMs,
+        steps,
+      });
       const lines = [
         '',
-        `Quire is up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${result.url}`,
+        `Quire is up in ${(totalMs / 1000).toFixed(1)}s: ${result.url}`,
         `  ${result.host} must resolve to 127.0.0.1: add "127.0.0.1 ${result.host}" to /etc/hosts, or`,
         `  curl --cacert ${result.certificateFile} --resolve ${result.host}:${result.httpsPort}:127.0.0.1 ${result.url}`,
         `  http://${result.host}:${result.httpPort}/ redirects to HTTPS; the certificate is self-signed (${result.certificateFile}).`,

@@ -9,6 +9,7 @@ export type LocalMariaDbErrorCode =
   | 'LOCAL_DB_PORT_IN_USE'
   | 'LOCAL_DB_PORT_CHANGED'
   | 'LOCAL_DB_DIRECTORY'
+  | 'LOCAL_DB_DISK_FULL'
   | 'LOCAL_DB_SCRIPT_FAILED'
   | 'LOCAL_DB_CLONE_FAILED'
   | 'LOCAL_DB_START_FAILED'
@@ -18,7 +19,7 @@ export type LocalMariaDbErrorCode =
   | 'LOCAL_DB_PRIMARY_DATA_MISSING';
 
 /** Exit code of a problem the user fixes on the machine (a package, a port, a directory). */
-const EXIT_USAGE = 2;
+export const EXIT_USAGE = 2;
 /** Exit code when the work itself failed (a script, a clone, a server that would not start). */
 const EXIT_FAILURE = 1;
 

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export { DiskFullError, type Filesystem } from './disk-space.js';
 export * from './local-mariadb-cluster.js';
 export * from './node-report.js';
 export * from './node-spec.js';

@@ -63,8 +63,16 @@ import {
   waitForGroupsToEnd,
   type ScriptResult,
 } from './process-group.js';
-import { localRunUser, type RunUser } from './run-user.js';
+import { describeUser, localRunUser, type RunUser } from './run-user.js';
 import { assertTools } from './tools.js';
+import {
+  assertSpace,
+  footprintBytes,
+  DiskFullError,
+  filesystemOf,
+  INITIAL_DATA_BYTES,
+  reportsNoSpace,
+} from './disk-space.js';
 
 /** File the scripts write once a data directory holds a complete server (`READY_MARKER` in common.sh). */
 export const READY_MARKER = '.quire-ready';
@@ -122,8 +130,15 @@ export interface NodeStartResult {
   /** The init steps' results, when the server was (re)started. */
   readonly configure?: ScriptResult;
   readonly clone?: ScriptResult;
-  /** Ordinal of the node a backup was streamed from, when the data directory had to be seeded. */
-  readonly clonedFrom?: number;
+  /**
+   * The backup streamed in, when the data directory had to be seeded: the ordinal of the node it
+   * came from, how long clone.sh took (receiving and preparing it), the bytes it holds.
+   */
+  readonly cloned?: { readonly from: number; readonly ms: number; readonly bytes: number };
+  /** Milliseconds from the start of the init steps to ready, when something was started. */
+  readonly startMs?: number;
+  /** Whether the primary's data directory was initialised (its first start). */
+  readonly initialised?: boolean;
 }
 
 /** How the app reaches its database once bootstrap.sh has run. */
@@ -258,21 +273,23 @@ export class LocalMariaDbCluster {
     return this.nodes.slice(1);
   }
 
-  /** Start every node not running (see `start`). */
-  async startAll(): Promise<void> {
+  /** Start every node not running (see `start`); the result of each, by ordinal. */
+  async startAll(): Promise<NodeStartResult[]> {
     const startedHere: number[] = [];
+    const results: NodeStartResult[] = [];
     try {
       for (const extra of this.extraPids.splice(0)) await this.endPids(extra, 'SIGTERM');
       const start = async (ordinal: number): Promise<void> => {
         const result = await this.startNode(ordinal);
+        results[ordinal] = result;
         if (!result.alreadyRunning) startedHere.push(ordinal);
       };
       await start(0);
       // Replicas with data start together; those needing a clone, one after another in order.
       const replicas = this.layout.nodes.slice(1);
       const seeded = replicas.filter((node) => existsSync(join(node.dataDir, READY_MARKER)));
-      const results = await Promise.allSettled(seeded.map((node) => start(node.ordinal)));
-      const failed = results.find((result) => result.status === 'rejected');
+      const settled = await Promise.allSettled(seeded.map((node) => start(node.ordinal)));
+      const failed = settled.find((result) => result.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
       for (const node of replicas.filter((candidate) => !seeded.includes(candidate)))
         await start(node.ordinal);
@@ -280,12 +297,14 @@ export class LocalMariaDbCluster {
       for (const ordinal of startedHere.reverse()) await this.stopNode(ordinal);
       throw error;
     }
+    return results;
   }
 
   /**
    * Start a node's missing processes and wait until it is ready: configure.sh and clone.sh, then
    * run-server.sh, then replicate.sh. A replica whose data directory lost its server (removed) is
-   * stopped if needed and cloned again from a running node.
+   * stopped if needed and cloned again from a running node. If the node does not become ready, the
+   * processes this call started are ended again.
    */
   async startNode(ordinal: number): Promise<NodeStartResult> {
     const spec = this.spec(ordinal);
@@ -305,77 +324,65 @@ export class LocalMariaDbCluster {
       return { node: this.node(ordinal), alreadyRunning: true };
     }
 
+    const started = Date.now();
     let configure: ScriptResult | undefined;
     let clone: ScriptResult | undefined;
-    let clonedFrom: number | undefined;
-    if (pids.server === undefined) {
-      await assertPortFree(spec.port, this.options.bindAddress, `SQL port of ${spec.name}`);
-      const needsClone = spec.role === 'replica' && !marked(spec);
-      let donor: LocalNodeSpec | undefined;
-      if (needsClone) {
-        const serving = new Set(
-          this.layout.nodes
-            .filter((node) => node.ordinal !== ordinal && this.livePids(node.ordinal).sidecar !== undefined)
-            .filter((node) => isListening(node.clonePort))
-            .map((node) => node.ordinal),
-        );
-        const donorOrdinal = chooseDonor(ordinal, serving);
-        if (donorOrdinal === undefined) {
-          throw new NodeNotRunningError(
-            `every node but ${spec.name}`,
-            `${spec.name} has an empty data directory and needs a running node to clone from`,
-          );
+    let cloned: NodeStartResult['cloned'];
+    const initialises = spec.role === 'primary' && !marked(spec);
+    try {
+      if (pids.server === undefined) {
+        await assertPortFree(spec.port, this.options.bindAddress, `SQL port of ${spec.name}`);
+        const donor = spec.role === 'replica' && !marked(spec) ? this.donorFor(spec) : undefined;
+        if (initialises) assertSpace(spec.dataDir, INITIAL_DATA_BYTES, `initialising the primary's data`);
+        if (donor !== undefined) {
+          assertSpace(spec.dataDir, footprintBytes(donor.dataDir), `a clone of ${donor.name}'s data`);
         }
-        donor = this.spec(donorOrdinal);
-        clonedFrom = donorOrdinal;
+        configure = await this.runStep(spec, 'configure.sh');
+        const cloneStarted = Date.now();
+        clone = await this.runScript(ordinal, 'clone.sh', [], { donor, timeoutMs: 30 * 60_000 });
+        const cloneMs = Date.now() - cloneStarted;
+        if (clone.code !== 0) throw this.cloneFailed(spec, donor, clone, cloneMs);
+        if (donor !== undefined) {
+          cloned = { from: donor.ordinal, ms: cloneMs, bytes: footprintBytes(spec.dataDir) };
+        }
+        // A live sidecar stays, as a pod's other container does when the server container restarts:
+        // replicate.sh is then serving backups over the server's socket (replication was set up
+        // in the data directory and restarts with the server), or still waiting for the server.
+        this.pids[ordinal] = {
+          ...this.livePids(ordinal),
+          server: await startInBackground(this.command('run-server.sh'), {
+            env: this.env(ordinal, { donor }),
+            cwd: spec.dir,
+            logFile: spec.serverLog,
+          }),
+        };
+        this.saveState();
       }
-      configure = await this.runStep(spec, 'configure.sh');
-      const started = Date.now();
-      clone = await this.runScript(ordinal, 'clone.sh', [], { donor, timeoutMs: 30 * 60_000 });
-      if (clone.code !== 0) {
-        if (donor === undefined) throw this.scriptFailed(spec, 'clone.sh', clone);
-        const tail = [
-          `--- clone.sh on ${spec.name}:`,
-          lastLines(clone.stdout + clone.stderr, 20),
-          `--- ${donor.name} (its backups, mariadb-backup's output), ${donor.replicationLog}:`,
-          tailFile(donor.replicationLog, 20),
-        ].join('\n');
-        throw new CloneFailedError(
-          spec.name,
-          `${donor.name} (${donor.host}:${donor.clonePort})`,
-          `clone.sh failed after ${Math.round((Date.now() - started) / 1000)} s`,
-          tail,
-        );
+      if (this.livePids(ordinal).sidecar === undefined) {
+        await assertPortFree(spec.clonePort, POD_BIND_ADDRESS, `backup port of ${spec.name}`);
+        this.pids[ordinal] = {
+          ...this.livePids(ordinal),
+          sidecar: await startInBackground(this.command('replicate.sh'), {
+            env: this.env(ordinal),
+            cwd: spec.dir,
+            logFile: spec.replicationLog,
+          }),
+        };
+        this.saveState();
       }
-      this.pids[ordinal] = {
-        server: await startInBackground(this.command('run-server.sh'), {
-          env: this.env(ordinal, { donor }),
-          cwd: spec.dir,
-          logFile: spec.serverLog,
-        }),
-      };
-      this.saveState();
+      await this.waitReady(spec);
+    } catch (error) {
+      await this.endStartedSince(ordinal, pids);
+      throw error;
     }
-    if (this.livePids(ordinal).sidecar === undefined) {
-      await assertPortFree(spec.clonePort, POD_BIND_ADDRESS, `backup port of ${spec.name}`);
-      const server = this.pids[ordinal]?.server;
-      this.pids[ordinal] = {
-        ...(server === undefined ? {} : { server }),
-        sidecar: await startInBackground(this.command('replicate.sh'), {
-          env: this.env(ordinal),
-          cwd: spec.dir,
-          logFile: spec.replicationLog,
-        }),
-      };
-      this.saveState();
-    }
-    await this.waitReady(spec);
     return {
       node: this.node(ordinal),
       alreadyRunning: false,
+      startMs: Date.now() - started,
+      initialised: initialises,
       ...(configure === undefined ? {} : { configure }),
       ...(clone === undefined ? {} : { clone }),
-      ...(clonedFrom === undefined ? {} : { clonedFrom }),
+      ...(cloned === undefined ? {} : { cloned }),
     };
   }
 
@@ -532,6 +539,62 @@ export class LocalMariaDbCluster {
     rmSync(spec.dataDir, { recursive: true, force: true });
   }
 
+  /** The running node a replica with an empty data directory clones from (chooseDonor). */
+  private donorFor(spec: LocalNodeSpec): LocalNodeSpec {
+    const serving = new Set(
+      this.layout.nodes
+        .filter((node) => node.ordinal !== spec.ordinal && this.livePids(node.ordinal).sidecar !== undefined)
+        .filter((node) => isListening(node.clonePort))
+        .map((node) => node.ordinal),
+    );
+    const donorOrdinal = chooseDonor(spec.ordinal, serving);
+    if (donorOrdinal === undefined) {
+      throw new NodeNotRunningError(
+        `every node but ${spec.name}`,
+        `${spec.name} has an empty data directory and needs a running node to clone from`,
+      );
+    }
+    return this.spec(donorOrdinal);
+  }
+
+  private cloneFailed(
+    spec: LocalNodeSpec,
+    donor: LocalNodeSpec | undefined,
+    clone: ScriptResult,
+    ms: number,
+  ): LocalMariaDbError {
+    if (donor === undefined) return this.scriptFailed(spec, 'clone.sh', clone);
+    const tail = [
+      `--- clone.sh on ${spec.name}:`,
+      lastLines(clone.stdout + clone.stderr, 20),
+      `--- ${donor.name} (its backups, mariadb-backup's output), ${donor.replicationLog}:`,
+      tailFile(donor.replicationLog, 20),
+    ].join('\n');
+    if (reportsNoSpace(clone.stdout + clone.stderr)) {
+      return new DiskFullError(spec.dataDir, filesystemOf(spec.dataDir), `the clone ran out of space`, tail);
+    }
+    return new CloneFailedError(
+      spec.name,
+      `${donor.name} (${donor.host}:${donor.clonePort})`,
+      `clone.sh failed after ${Math.round(ms / 1000)} s`,
+      tail,
+    );
+  }
+
+  /** End the node's processes that are not among `before` (those a failed start began). */
+  private async endStartedSince(ordinal: number, before: Pids): Promise<void> {
+    const now = this.pids[ordinal] ?? {};
+    await this.endPids(
+      {
+        ...(now.server !== before.server ? { server: now.server } : {}),
+        ...(now.sidecar !== before.sidecar ? { sidecar: now.sidecar } : {}),
+      },
+      'SIGTERM',
+    );
+    this.pids[ordinal] = this.livePids(ordinal);
+    this.saveState();
+  }
+
   private spec(ordinal: number): LocalNodeSpec {
     const spec = this.layout.nodes[ordinal];
     if (spec === undefined) {
@@ -582,9 +645,18 @@ export class LocalMariaDbCluster {
     return result;
   }
 
-  private scriptFailed(spec: LocalNodeSpec, script: string, result: ScriptResult): ScriptFailedError {
+  private scriptFailed(spec: LocalNodeSpec, script: string, result: ScriptResult): LocalMariaDbError {
     const status = result.code === null ? `killed by ${result.signal ?? '?'}` : `exit code ${result.code}`;
-    return new ScriptFailedError(spec.name, script, status, lastLines(result.stdout + result.stderr, 30));
+    const output = lastLines(result.stdout + result.stderr, 30);
+    if (reportsNoSpace(output)) {
+      return new DiskFullError(
+        spec.dataDir,
+        filesystemOf(spec.dataDir),
+        `${script} ran out of space`,
+        output,
+      );
+    }
+    return new ScriptFailedError(spec.name, script, status, output);
   }
 
   /** Wait for probe.sh live and ready, and for the sidecar to listen; fail early when a process exits. */
@@ -602,11 +674,16 @@ export class LocalMariaDbCluster {
       for (;;) {
         const pids = this.livePids(spec.ordinal);
         if (pids.server === undefined) {
-          throw new NodeStartError(
-            spec.name,
-            `mariadbd exited (${spec.serverLog}):`,
-            tailFile(spec.serverLog, 30),
-          );
+          const tail = tailFile(spec.serverLog, 30);
+          if (reportsNoSpace(tail)) {
+            throw new DiskFullError(
+              spec.dataDir,
+              filesystemOf(spec.dataDir),
+              'MariaDB ran out of space',
+              tail,
+            );
+          }
+          throw new NodeStartError(spec.name, `mariadbd exited (${spec.serverLog}):`, tail);
         }
         if (pids.sidecar === undefined) {
           throw new NodeStartError(
@@ -642,8 +719,8 @@ export class LocalMariaDbCluster {
         if (owner !== this.runUser.uid) {
           throw new DirectoryError(
             dir,
-            `owned by uid ${owner}, but the nodes run as ${this.runUser.name} (uid ${this.runUser.uid})`,
-            `give it to that user (chown -R ${this.runUser.name}: ${spec.dir}) or remove it`,
+            `owned by ${describeUser(owner)}, but the nodes run as ${describeUser(this.runUser.uid)}`,
+            `give it to that user (${this.runUser.dropsFromRoot ? '' : 'sudo '}chown -R ${this.runUser.name}: ${spec.dir}) or remove it`,
           );
         }
         continue;

@@ -50,3 +50,9 @@ export function localRunUser(): RunUser {
     prefix: ['setpriv', '--reuid=mysql', '--regid=mysql', '--init-groups', '--'],
   };
 }
+
+/** How a uid is named in messages: its user name with the number, or the number alone. */
+export function describeUser(uid: number): string {
+  const result = spawnSync('id', ['-nu', String(uid)], { encoding: 'utf8' });
+  return result.status === 0 ? `${result.stdout.trim()} (uid ${uid})` : `uid ${uid} (no such user)`;
+}

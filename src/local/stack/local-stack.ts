@@ -24,7 +24,7 @@ import {
 import { localRunUser } from '../mariadb/run-user.js';
 import { assertTools } from '../mariadb/tools.js';
 import { withDbLock } from './db-lock.js';
-import { endHalfRunningNodes, openStackCluster, stackToolPath } from './stack-cluster.js';
+import { openStackCluster, stackToolPath } from './stack-cluster.js';
 import { LocalStackError } from './errors.js';
 import { readCountsByOrdinal } from './read-counts.js';
 import { selfCommand } from './self-command.js';
@@ -51,10 +51,35 @@ export interface LocalStackOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/** A timed part of a step (a node's clone, the first worker's start), for up-timings.json. */
+export interface UpPhase {
+  readonly name: string;
+  readonly ms: number;
+  /** Bytes it moved (a clone's data). */
+  readonly bytes?: number;
+}
+
 export interface UpStep {
   readonly title: string;
-  /** Runs the step; returns a short detail for the progress line. */
-  readonly run: () => Promise<string | undefined>;
+  /** Runs the step, telling `record` the time of its parts; returns a short detail for the progress line. */
+  readonly run: (record: (phase: UpPhase) => void) => Promise<string | undefined>;
+}
+
+/** What the last successful `quire up` took: each step and its parts (written to up-timings.json). */
+export interface UpTimings {
+  readonly version: 1;
+  readonly finishedAt: string;
+  readonly totalMs: number;
+  readonly steps: readonly {
+    readonly title: string;
+    readonly ms: number;
+    readonly phases: readonly UpPhase[];
+  }[];
+}
+
+/** Keep the timings of an `up` in the state directory, for scripts and `npm run bench:up`. */
+export function writeUpTimings(quireDir: string, timings: UpTimings): void {
+  writeJson(stackPaths(localStateDir(quireDir)).upTimingsFile, timings);
 }
 
 export interface UpResult {
@@ -157,15 +182,23 @@ export function planUp(options: LocalStackOptions): {
     },
     {
       title: `Start MariaDB: 1 primary + ${nodes - 1} replica${nodes - 1 === 1 ? '' : 's'} (GTID, cloned by mariabackup)`,
-      run: async () => {
+      run: async (record) => {
         if (passwords === undefined) throw new Error('no passwords');
         const pw = passwords;
         return withDbLock(paths.dbLockDir, async () => {
           cluster = await openStackCluster(paths, nodes, names.db, pw);
           const before = new Set(cluster.nodes.filter((node) => node.running).map((node) => node.ordinal));
           try {
-            await endHalfRunningNodes(cluster);
-            await cluster.startAll();
+            const results = await cluster.startAll();
+            for (const { node, startMs, initialised, cloned } of results) {
+              if (startMs === undefined) continue;
+              if (cloned !== undefined) {
+                const donor = cluster.node(cloned.from).name;
+                record({ name: `${node.name}: clone from ${donor}`, ms: cloned.ms, bytes: cloned.bytes });
+              }
+              const what = initialised === true ? 'initialise and start' : 'start';
+              record({ name: `${node.name}: ${what}`, ms: startMs - (cloned?.ms ?? 0) });
+            }
           } finally {
             startedNodes = cluster.nodes
               .filter((node) => node.running && !before.has(node.ordinal))
@@ -190,14 +223,16 @@ export function planUp(options: LocalStackOptions): {
     },
     {
       title: `Start ${config.web.replicas} web worker${config.web.replicas === 1 ? '' : 's'} (migrations) and TLS on ${host}`,
-      run: async () => {
+      run: async (record) => {
         if (cluster === undefined || login === undefined) throw new Error('no database');
+        const certificateStarted = Date.now();
         const store = await SecretStore.open(options.quireDir);
         const tls = store.valuesFor(config.namespace).selfSignedTls(names.tlsSecret, host);
         await store.save();
         if (asRoot()) chmodSync(options.quireDir, 0o711);
         writeFileSync(paths.certificateFile, tls.certificate, { mode: 0o644 });
         writeFileSync(paths.privateKeyFile, tls.privateKey, { mode: 0o600 });
+        record({ name: 'TLS certificate', ms: Date.now() - certificateStarted });
         const workerPorts: number[] = [];
         const taken = new Set([
           httpsPort,
@@ -259,7 +294,7 @@ export function planUp(options: LocalStackOptions): {
           },
         );
         startedSupervisor = true;
-        await waitForWorkers(paths, pid, workerPorts.length, options.readyTimeoutMs ?? 120_000);
+        await waitForWorkers(paths, pid, workerPorts.length, options.readyTimeoutMs ?? 120_000, record);
         if (existsSync(paths.ownerLoginFile)) {
           const text = readFileSync(paths.ownerLoginFile, 'utf8');
           rmSync(paths.ownerLoginFile);
@@ -290,13 +325,22 @@ export function planUp(options: LocalStackOptions): {
   };
 }
 
+/** Wait until the proxy listens and every worker is ready, recording when each came. */
 async function waitForWorkers(
   paths: StackPaths,
   pid: number,
   count: number,
   timeoutMs: number,
+  record: (phase: UpPhase) => void,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  const seen = new Set<string>();
+  const once = (name: string, happened: boolean): void => {
+    if (!happened || seen.has(name)) return;
+    seen.add(name);
+    record({ name, ms: Date.now() - started });
+  };
   for (;;) {
     if (!isAlive(pid)) {
       throw new LocalStackError(
@@ -306,6 +350,9 @@ async function waitForWorkers(
     }
     const state = readJson<SupervisorState>(paths.supervisorStateFile);
     const ready = state?.workers.filter((worker) => worker.status === 'ready').length ?? 0;
+    once('TLS proxy listening', state?.proxyListening === true);
+    once('first web worker ready (migrations, owner account)', ready > 0);
+    once(`all ${count} web workers ready`, ready === count);
     if (state?.proxyListening === true && ready === count) return;
     if (Date.now() > deadline) {
       const logs = (state?.workers ?? []).map(
@@ -317,7 +364,7 @@ async function waitForWorkers(
         `${ready} of ${count} web workers became ready within ${Math.round(timeoutMs / 1000)} s:\n${logs.join('\n')}`,
       );
     }
-    await sleep(250);
+    await sleep(100);
   }
 }
 

@@ -29,14 +29,3 @@ export function openStackCluster(
     path: stackToolPath(),
   });
 }
-
-/**
- * End the replication sidecar of every node whose server died while the sidecar lives on, so that
- * the node starts again whole (replicate.sh sets replication up again, as when its pod restarts).
- */
-export async function endHalfRunningNodes(cluster: LocalMariaDbCluster): Promise<void> {
-  for (const node of cluster.nodes) {
-    if (!node.running && node.sidecarPid !== undefined)
-      await cluster.killNode(node.ordinal, 'SIGTERM', 'sidecar');
-  }
-}

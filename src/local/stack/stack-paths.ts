@@ -31,6 +31,8 @@ export interface StackPaths {
   readonly supervisorLog: string;
   /** The owner's first login, handed from the first worker to `quire up` (mode 0600, removed once shown). */
   readonly ownerLoginFile: string;
+  /** What the last successful `quire up` took, step by step (UpTimings). */
+  readonly upTimingsFile: string;
   /** Held while DB nodes are being started, so that `quire up` and the supervisor never start one twice. */
   readonly dbLockDir: string;
 }
@@ -53,6 +55,7 @@ export function stackPaths(dir: string): StackPaths {
     supervisorLog: join(logDir, 'supervisor.log'),
     ownerLoginFile: join(base, 'owner-login.txt'),
     dbLockDir: join(base, 'db.lock'),
+    upTimingsFile: join(base, 'up-timings.json'),
   };
 }
 

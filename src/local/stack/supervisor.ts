@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { get } from 'node:http';
 import { withDbLock } from './db-lock.js';
-import { endHalfRunningNodes, openStackCluster } from './stack-cluster.js';
+import { openStackCluster } from './stack-cluster.js';
 import { loadStackPasswords } from './stack-passwords.js';
 import { stackPaths, workerLog } from './stack-paths.js';
 import {
@@ -154,7 +154,7 @@ export async function runSupervisor(stateDir: string): Promise<void> {
         if (worker.child === child && worker.state.status !== 'ready') set(worker, { status: 'ready' });
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
 
@@ -168,7 +168,6 @@ export async function runSupervisor(stateDir: string): Promise<void> {
         log(`${node.name} is not running; starting it`);
         const entry = db[node.ordinal];
         try {
-          await endHalfRunningNodes(cluster);
           await cluster.startNode(node.ordinal);
           dbFailures[node.ordinal] = 0;
           db[node.ordinal] = { ordinal: node.ordinal, restarts: (entry?.restarts ?? 0) + 1 };

@@ -172,7 +172,7 @@ describe('the MariaDB pod scripts on a real server', () => {
 
   it('pod 0 initialises an empty data directory and serves as the primary', async () => {
     const result = await timed('pod 0 up', () => cluster.startNode(0));
-    expect(result.clonedFrom).toBeUndefined();
+    expect(result.cloned?.from).toBeUndefined();
     expect(result.clone?.stderr).toContain('no clone needed');
     expect(cluster.log(0, 'server')).toContain('data directory initialised');
     expect(await sqlOk(asRoot(pod0), 'SELECT @@server_id, @@log_bin, @@read_only, @@gtid_strict_mode')).toBe(
@@ -182,7 +182,7 @@ describe('the MariaDB pod scripts on a real server', () => {
 
   it('pod 1 clones a backup streamed by pod 0 and replicates from it by GTID, read-only', async () => {
     const result = await timed('pod 1 up', () => cluster.startNode(1));
-    expect(result.clonedFrom).toBe(0);
+    expect(result.cloned?.from).toBe(0);
     expect(result.clone?.stderr).toContain('clone prepared');
     expect(await sqlOk(asRoot(pod1), 'SELECT @@server_id, @@log_bin, @@read_only')).toBe('101\t1\t1');
     const status = await slaveStatus(pod1);
@@ -292,7 +292,7 @@ describe('the MariaDB pod scripts on a real server', () => {
 
   it('pod 2 clones replica pod 1 (its slave position) and replicates from the primary', async () => {
     const result = await timed('pod 2 up', () => cluster.startNode(2));
-    expect(result.clonedFrom).toBe(1);
+    expect(result.cloned?.from).toBe(1);
     const slaveInfo = readdirSync(pod2.dataDir).filter((name) =>
       /^(xtrabackup|mariadb_backup)_slave_info$/.test(name),
     );
@@ -325,7 +325,7 @@ describe('the MariaDB pod scripts on a real server', () => {
     const restarted = await timed('pod 1 restart', () => cluster.startNode(1));
     expect(restarted.configure?.code).toBe(0);
     expect(restarted.clone?.stderr).toContain('no clone needed');
-    expect(restarted.clonedFrom).toBeUndefined();
+    expect(restarted.cloned?.from).toBeUndefined();
     expect(cluster.log(1, 'replication', { sinceStart: true })).toContain('replication already configured');
     await sqlOk(asApp(pod0), 'INSERT INTO posts VALUES (3, "after the restart")');
     await waitFor('the third row on pod 1', 20_000, async () => {

@@ -1,7 +1,8 @@
 /**
  * The runner's errors for problems on the machine, each caught before MariaDB starts: a missing
  * binary (simulated by PATH), a busy port, a directory the nodes' user cannot use, a primary
- * whose data is gone while replicas hold data.
+ * whose data is gone while replicas hold data. And a server that exits at its start leaves no
+ * process behind.
  */
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -12,12 +13,14 @@ import {
   DirectoryError,
   LocalMariaDbCluster,
   MissingToolError,
+  NodeStartError,
   PortInUseError,
   PrimaryDataMissingError,
 } from '../../../src/local/mariadb/index.js';
 import { onPath } from '../../../src/local/mariadb/tools.js';
 import { defaultToolPath, requiredTools } from '../../../src/local/mariadb/node-spec.js';
 import { TEST_PASSWORDS } from '../../support/local-mariadb.js';
+import { processesUnder } from '../../support/processes.js';
 
 const isRoot = process.getuid?.() === 0;
 let root: string;
@@ -117,7 +120,7 @@ describe('the local runner refuses early', () => {
     );
     expect(error).toBeInstanceOf(DirectoryError);
     expect((error as Error).message).toMatch(
-      /quire-mariadb-0: owned by uid 0, but the nodes run as mysql \(uid \d+\); give it to that user \(chown -R mysql: .*quire-mariadb-0\) or remove it/,
+      /quire-mariadb-0: owned by root \(uid 0\), but the nodes run as mysql \(uid \d+\); give it to that user \(chown -R mysql: .*quire-mariadb-0\) or remove it/,
     );
   });
 
@@ -154,6 +157,18 @@ describe('the local runner refuses early', () => {
     expect(
       (await LocalMariaDbCluster.open({ baseDir, replicas: 1, passwords: TEST_PASSWORDS })).primary.port,
     ).toBe(kept);
+  });
+
+  it('ends the sidecar of a node whose server exits at start: nothing is left running', async () => {
+    const baseDir = join(root, 'exits');
+    const cluster = await LocalMariaDbCluster.open({ baseDir, replicas: 0, passwords: TEST_PASSWORDS });
+    // Marked ready but empty: mariadbd starts, finds no system tables and aborts.
+    writeFileSync(join(cluster.primary.dataDir, '.quire-ready'), '');
+    const error = await rejection(cluster.startNode(0));
+    expect(error).toBeInstanceOf(NodeStartError);
+    expect((error as Error).message).toContain('quire-mariadb-0 did not start: mariadbd exited');
+    expect(cluster.primary).toMatchObject({ running: false, sidecarPid: undefined });
+    expect(processesUnder(baseDir)).toEqual([]);
   });
 
   it('rejects a negative replica count and empty passwords', async () => {

@@ -144,7 +144,7 @@ describe('LocalMariaDbCluster on real MariaDB processes', () => {
     await rootQuery(cluster, 0, 'INSERT INTO quire_app.note VALUES (2, "while replica 1 was down")');
     const result = await timed('start replica', () => cluster.startNode(1));
     expect(result.alreadyRunning).toBe(false);
-    expect(result.clonedFrom).toBeUndefined();
+    expect(result.cloned?.from).toBeUndefined();
     expect(result.clone?.stderr).toContain('no clone needed');
     expect(cluster.log(1, 'replication', { sinceStart: true })).toContain('replication already configured');
     expect(result.node.port).toBe(before.port);
@@ -155,7 +155,7 @@ describe('LocalMariaDbCluster on real MariaDB processes', () => {
     await cluster.stopNode(2);
     cluster.removeData(2);
     const result = await timed('re-clone replica', () => cluster.startNode(2));
-    expect(result.clonedFrom).toBe(1);
+    expect(result.cloned?.from).toBe(1);
     expect(result.clone?.stderr).toContain('clone prepared');
     await waitForRows(2, 2);
     const report = await cluster.report(2);
@@ -189,7 +189,7 @@ describe('LocalMariaDbCluster on real MariaDB processes', () => {
     expect(error.logTail).toContain('--- quire-mariadb-0 (its backups');
     expect(cluster.node(2).running).toBe(false);
     chmodSync(dataDir, 0o750);
-    expect((await cluster.startNode(2)).clonedFrom).toBe(0);
+    expect((await cluster.startNode(2)).cloned?.from).toBe(0);
     await cluster.startNode(1);
     await waitForRows(2, 3);
     await waitForRows(1, 3);
@@ -213,6 +213,28 @@ describe('LocalMariaDbCluster on real MariaDB processes', () => {
     });
   });
 
+  it('a replica whose server was killed restarts the server alone; its sidecar stays and it catches up', async () => {
+    const old = cluster.node(1);
+    const sidecarStarts = (): number => cluster.log(1, 'replication').split('serving backups on port').length;
+    const startsBefore = sidecarStarts();
+    await cluster.killNode(1, 'SIGKILL', 'server');
+    expect(cluster.node(1)).toMatchObject({ running: false, sidecarPid: old.sidecarPid });
+    await rootQuery(
+      cluster,
+      0,
+      'INSERT INTO quire_app.note VALUES (5, "while the server of replica 1 was down")',
+    );
+    const result = await timed('restart a replica server', () => cluster.startNode(1));
+    expect(result.alreadyRunning).toBe(false);
+    expect(result.node.pid).not.toBe(old.pid);
+    expect(result.node.sidecarPid).toBe(old.sidecarPid);
+    // One sidecar: the old one, still the only one serving backups.
+    expect(listenAddresses(old.clonePort)).toHaveLength(1);
+    expect(sidecarStarts()).toBe(startsBefore);
+    await waitForRows(1, 5);
+    expect((await cluster.report(1)).replication).toMatchObject({ ioRunning: 'Yes', sqlRunning: 'Yes' });
+  });
+
   it('stop ends every process of every node and keeps the data', async () => {
     const groups = cluster.nodes.flatMap((node) => [node.pid, node.sidecarPid]);
     await timed('stop all', () => cluster.stop());
@@ -224,6 +246,6 @@ describe('LocalMariaDbCluster on real MariaDB processes', () => {
       expect(readFileSync(join(node.dataDir, '.quire-ready'), 'utf8')).toBe('');
     }
     await timed('start all again', () => cluster.startAll());
-    expect(await count(test, 2)).toBe(4);
+    expect(await count(test, 2)).toBe(5);
   });
 });

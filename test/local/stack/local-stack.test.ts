@@ -1,7 +1,7 @@
 /**
  * `quire up` end to end, on real processes: MariaDB primary + 1 replica (cloned by mariabackup,
- * replicating by GTID), 2 web workers, the TLS proxy. A page over HTTPS for the configured host,
- * the HTTP redirect, the status table, a post written through the admin and read back, a killed
+ * replicating by GTID), 2 web workers, the TLS proxy, and the timings it keeps. A page over HTTPS
+ * for the configured host, the HTTP redirect, the status table, a post written through the admin and read back, a killed
  * worker and a killed replica brought back by the supervisor, a replica's removed data dir cloned
  * again by `up`, and `down` / `up` keeping the data.
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/local/mariadb/index.js';
-import type { LocalStackStatus } from '../../../src/local/stack/index.js';
+import type { LocalStackStatus, UpTimings } from '../../../src/local/stack/index.js';
 import { runCli } from '../../support/cli.js';
 import { eventually } from '../../support/local-mariadb.js';
 import { csrfToken } from '../../web/support/browser-session.js';
@@ -74,6 +74,28 @@ describe('quire up', { timeout: 240_000 }, () => {
       certificates: Record<string, Record<string, { certificate: string; host: string }>>;
     };
     expect(secrets.certificates.quire?.['quire-tls']).toMatchObject({ host: HOST, certificate: ca });
+    // What each step and its parts took, for scripts (npm run bench:up).
+    const timings = JSON.parse(
+      readFileSync(join(dir, '.quire', 'local', 'up-timings.json'), 'utf8'),
+    ) as UpTimings;
+    expect(timings.steps.map((step) => step.title)).toEqual([
+      expect.stringMatching(/^Check the machine/),
+      expect.stringMatching(/^Start MariaDB/),
+      expect.stringMatching(/^Bootstrap/),
+      expect.stringMatching(/^Start 2 web workers/),
+    ]);
+    expect(timings.steps.reduce((sum, step) => sum + step.ms, 0)).toBeLessThanOrEqual(timings.totalMs);
+    const phases = timings.steps.flatMap((step) => step.phases);
+    expect(phases.map((phase) => phase.name)).toEqual([
+      'quire-mariadb-0: initialise and start',
+      'quire-mariadb-1: clone from quire-mariadb-0',
+      'quire-mariadb-1: start',
+      'TLS certificate',
+      'TLS proxy listening',
+      'first web worker ready (migrations, owner account)',
+      'all 2 web workers ready',
+    ]);
+    expect(phases[1]?.bytes).toBeGreaterThan(10 * 2 ** 20);
     // The login is not left anywhere: not in a file, not in the workers' logs.
     const logs = await cli('logs', 'web-0');
     expect(logs.stdout).not.toContain(owner.password);

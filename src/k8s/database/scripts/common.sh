@@ -45,7 +45,8 @@ is_primary() { [ "$ORDINAL" -eq 0 ]; }
 # Run SQL on the local server as root.
 local_sql() { mariadb --defaults-extra-file="$ROOT_CNF" --socket="$SOCKET" --batch --skip-column-names "$@"; }
 
-# Wait until the local server answers SQL (at most $1 seconds).
+# Wait until the local server answers SQL (at most $1 seconds). Polled often: the sidecar's wait
+# is on the path of every node's start (a replica is ready once it serves backups).
 wait_for_local_server() {
   local deadline=$((SECONDS + ${1:-300}))
   until local_sql -e 'SELECT 1' >/dev/null 2>&1; do
@@ -53,6 +54,6 @@ wait_for_local_server() {
       log "the local server did not answer within ${1:-300}s"
       return 1
     fi
-    sleep 2
+    sleep 0.2
   done
 }

@@ -15,7 +15,7 @@ initialise_primary() {
   local deadline=$((SECONDS + 120))
   until mariadb --socket="$SOCKET" -uroot -e 'SELECT 1' >/dev/null 2>&1; do
     [ "$SECONDS" -lt "$deadline" ] || { log "temporary server did not start"; exit 1; }
-    sleep 1
+    sleep 0.2
   done
   # Kept out of the binary log: replicas start from a clone of this directory, and the log
   # would otherwise hold the passwords. mariadb-install-db also makes passwordless root
