@@ -18,6 +18,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { Counter, type Registry } from 'prom-client';
 import type { Database } from '../db/index.js';
 import { errorPages } from './plugins/error-pages.js';
+import { COMPRESS_THRESHOLD_BYTES } from './page-sender.js';
 import { httpMetrics } from './plugins/http-metrics.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { webContext } from './plugins/web-context.js';
@@ -129,7 +130,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   await app.register(rateLimit, { global: false });
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: settings.maxUploadBytes, files: 1, fields: 20 } });
-  await app.register(compress, { threshold: 1024 });
+  await app.register(compress, { threshold: COMPRESS_THRESHOLD_BYTES });
   await app.register(etag);
   await app.register(httpMetrics, { registry: options.metrics });
   await app.register(webContext, {

@@ -4,15 +4,52 @@
  * its data came from. Anonymous visitors share the page cache; everyone gets an ETag (304 on a
  * match, by @fastify/etag) and Last-Modified.
  */
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import negotiate from '@fastify/accept-negotiator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadOnlyKysely } from '../db/index.js';
 import { isAnonymous, read } from './plugins/web-context.js';
+import type { CachedPage } from './services/page-cache.js';
 import { readContentState, readSiteSettings } from './services/public-content.js';
 import type { Tables } from './tables.js';
 import type { SafeHtml } from './views/html.js';
 import type { ViewContext } from './views/layout.js';
 
 export const HTML = 'text/html; charset=utf-8';
+
+/** Smaller bodies are sent as they are (@fastify/compress takes the same threshold). */
+export const COMPRESS_THRESHOLD_BYTES = 1024;
+/** The codings a cached page is sent in, preferred first. */
+const CACHED_CODINGS = ['br', 'gzip'];
+
+/**
+ * A cached page's body in the coding the client prefers, compressed once per cached page: brotli
+ * on every hit, as @fastify/compress would do it, made a cached page 2.5 times slower for
+ * browsers (they all send Accept-Encoding).
+ */
+function negotiatedBody(request: FastifyRequest, reply: FastifyReply, page: CachedPage): Buffer {
+  if (page.bytes.length < COMPRESS_THRESHOLD_BYTES) return page.bytes;
+  reply.header('vary', 'accept-encoding');
+  const coding = negotiate(request.headers['accept-encoding'] ?? '', CACHED_CODINGS);
+  if (coding === null) return page.bytes;
+  let body = page.compressed.get(coding);
+  if (body === undefined) {
+    body =
+      coding === 'br'
+        ? brotliCompressSync(page.bytes, {
+            params: {
+              // Once per page: better than @fastify/compress's per-request 4, far faster than 11.
+              [constants.BROTLI_PARAM_QUALITY]: 9,
+              [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+              [constants.BROTLI_PARAM_SIZE_HINT]: page.bytes.length,
+            },
+          })
+        : gzipSync(page.bytes);
+    page.compressed.set(coding, body);
+  }
+  reply.header('content-encoding', coding);
+  return body;
+}
 
 export interface RenderedPage {
   /** @default 200 */
@@ -55,7 +92,7 @@ export async function sendPage(
         .header('cache-control', 'public, max-age=0, must-revalidate');
       // Bytes: encoding the string again, and measuring it for Content-Length, was most of a
       // hit's time on a large page (the feed).
-      return hit.bytes;
+      return negotiatedBody(request, reply, hit);
     }
   }
   quire.pageCacheRequests.inc({ result: cache === undefined ? 'bypass' : 'miss' });

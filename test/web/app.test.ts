@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -342,8 +343,19 @@ describe('the web app on a real primary and replica', () => {
       headers: { 'if-none-match': String(cached.headers.etag) },
     });
     expect(revalidated.statusCode).toBe(304);
-    const compressed = await second.app.inject({ url: '/', headers: { 'accept-encoding': 'gzip' } });
-    expect(compressed.headers['content-encoding']).toBe('gzip');
+    // A hit is sent in the client's preferred coding, compressed once and kept with the page.
+    for (const [accept, coding, decode] of [
+      ['gzip', 'gzip', gunzipSync],
+      ['gzip, deflate, br', 'br', brotliDecompressSync],
+      ['gzip;q=0.5, br;q=0', 'gzip', gunzipSync],
+    ] as const) {
+      const hitsBefore = await hits();
+      const compressed = await second.app.inject({ url: '/', headers: { 'accept-encoding': accept } });
+      expect(await hits()).toBe(hitsBefore + 1);
+      expect(compressed.headers['content-encoding']).toBe(coding);
+      expect(compressed.headers.vary).toContain('accept-encoding');
+      expect(decode(compressed.rawPayload).toString('utf8')).toBe(cached.body);
+    }
 
     const settingsPage = await author.get('/admin/settings');
     const saved = await author.post('/admin/settings', {

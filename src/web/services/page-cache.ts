@@ -23,6 +23,8 @@ export interface CachedPage {
   readonly bytes: Buffer;
   readonly etag: string;
   readonly lastModified: Date;
+  /** The bytes compressed, by content coding, each made at its first request (page-sender). */
+  readonly compressed: Map<string, Buffer>;
 }
 
 export interface PageCacheOptions {
@@ -78,7 +80,7 @@ export class PageCache {
   set(
     key: string,
     state: ContentState,
-    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified'>,
+    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified' | 'compressed'>,
   ): CachedPage {
     const bytes = Buffer.from(page.body, 'utf8');
     const etag = `"${state.version}-${createHash('sha1').update(bytes).digest('base64url').slice(0, 16)}"`;
@@ -87,6 +89,7 @@ export class PageCache {
       bytes,
       etag,
       lastModified: new Date(Math.floor(this.now() / 1000) * 1000),
+      compressed: new Map(),
     };
     if (state.version < this.floor || (this.state !== undefined && state.version < this.state.version)) {
       return cached;
