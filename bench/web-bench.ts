@@ -28,6 +28,7 @@ import { ensureOwner } from '../src/web/services/owner-account.js';
 import { savePost } from '../src/web/services/post-editor.js';
 import type { Tables } from '../src/web/tables.js';
 import { eventually, rootQuery, startTestCluster } from '../test/support/local-mariadb.js';
+import { median } from './stats.js';
 
 const run = promisify(execFile);
 const POSTS = 200;
@@ -115,14 +116,6 @@ async function measure(url: string): Promise<Sample> {
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   const errors = non2xx + (socketErrors?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0);
   return { requestsPerSecond: Number(rate), p50Ms: milliseconds(p50), p99Ms: milliseconds(p99), errors };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
 }
 
 const rate = (target: Target): number => median(target.samples.map((sample) => sample.requestsPerSecond));
