@@ -802,7 +802,8 @@ spread of the rounds), all servers up at once on the same machine:
 - **nginx** (Debian's package, its \`nginx.conf\` settings) serving a static copy of the app's pages:
   the upper bound.
 
-None of them writes an access log. wrk waits up to ${TIMEOUT} for a response (errors: timeouts and
+None of them writes an access log. wrk asks for no compression (browsers do: Quire then sends a cached page's
+brotli or gzip bytes, compressed once per page). wrk waits up to ${TIMEOUT} for a response (errors: timeouts and
 non-2xx answers). WordPress is Debian's as installed (Twenty Twenty-Three, no page-cache plugin;
 its pages are larger because the theme inlines its styles), with outbound HTTP blocked
 (\`WP_HTTP_BLOCK_EXTERNAL\`: no update checks from WP-Cron during the bench). Ratios: Quire with the cache off ÷ WordPress, and Quire with the
