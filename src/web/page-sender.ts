@@ -17,15 +17,18 @@ import type { ViewContext } from './views/layout.js';
 
 export const HTML = 'text/html; charset=utf-8';
 
+/** Any cache may keep a public page, but must ask (ETag, Last-Modified) before using it again. */
+const SHARED_REVALIDATED = 'public, max-age=0, must-revalidate';
 /** Smaller bodies are sent as they are (@fastify/compress takes the same threshold). */
 export const COMPRESS_THRESHOLD_BYTES = 1024;
 /** The codings a cached page is sent in, preferred first. */
 const CACHED_CODINGS = ['br', 'gzip'];
 
 /**
- * A cached page's body in the coding the client prefers, compressed once per cached page: brotli
- * on every hit, as @fastify/compress would do it, made a cached page 2.5 times slower for
- * browsers (they all send Accept-Encoding).
+ * A cached page's body in the coding the client prefers, compressed once per cached page and
+ * coding (bytes: encoding the string again was most of a hit's time on the feed). Brotli on every
+ * hit, as @fastify/compress would do it, made a cached page 2.5 times slower for browsers (they
+ * all send Accept-Encoding).
  */
 function negotiatedBody(request: FastifyRequest, reply: FastifyReply, page: CachedPage): Buffer {
   if (page.bytes.length < COMPRESS_THRESHOLD_BYTES) return page.bytes;
@@ -84,15 +87,7 @@ export async function sendPage(
     const hit = await cache.get(key);
     if (hit !== undefined) {
       quire.pageCacheRequests.inc({ result: 'hit' });
-      reply
-        .code(hit.statusCode)
-        .type(hit.contentType)
-        .header('etag', hit.etag)
-        .header('last-modified', hit.lastModified.toUTCString())
-        .header('cache-control', 'public, max-age=0, must-revalidate');
-      // Bytes: encoding the string again, and measuring it for Content-Length, was most of a
-      // hit's time on a large page (the feed).
-      return negotiatedBody(request, reply, hit);
+      return sendCachedPage(request, reply, hit);
     }
   }
   quire.pageCacheRequests.inc({ result: cache === undefined ? 'bypass' : 'miss' });
@@ -106,17 +101,25 @@ export async function sendPage(
   const statusCode = page.statusCode ?? 200;
   const body = page.body.toString();
   const contentType = page.contentType ?? HTML;
-  reply.code(statusCode).type(contentType);
   if (cache !== undefined && statusCode === 200) {
-    const cached = cache.set(key, state, { statusCode, contentType, body });
-    reply
-      .header('etag', cached.etag)
-      .header('last-modified', cached.lastModified.toUTCString())
-      .header('cache-control', 'public, max-age=0, must-revalidate');
-  } else {
-    // Pages with a form carry a CSRF token: no shared cache may keep them.
-    const shareable = (options.cacheable ?? true) && isAnonymous(request);
-    reply.header('cache-control', shareable ? 'public, max-age=0, must-revalidate' : 'private, no-store');
+    return sendCachedPage(request, reply, cache.set(key, state, { statusCode, contentType, body }));
   }
+  // Pages with a form carry a CSRF token: no shared cache may keep them.
+  const shareable = (options.cacheable ?? true) && isAnonymous(request);
+  reply
+    .code(statusCode)
+    .type(contentType)
+    .header('cache-control', shareable ? SHARED_REVALIDATED : 'private, no-store');
   return body;
+}
+
+/** A cached page (just rendered, or a hit) with its validators, in the client's coding. */
+function sendCachedPage(request: FastifyRequest, reply: FastifyReply, page: CachedPage): Buffer {
+  reply
+    .code(page.statusCode)
+    .type(page.contentType)
+    .header('etag', page.etag)
+    .header('last-modified', page.lastModified.toUTCString())
+    .header('cache-control', SHARED_REVALIDATED);
+  return negotiatedBody(request, reply, page);
 }

@@ -13,7 +13,7 @@ export const httpMetrics = fp(
       registers: [options.registry],
     });
     // One child per label set, found by a string key: prom-client hashing the labels object on
-    // every observation was a tenth of a cached page's time. Routes are patterns: the map is small.
+    // every observation was several percent of a cached page's time. Routes are patterns: the map is small.
     const children = new Map<string, { observe(value: number): void }>();
     app.addHook('onResponse', (request, reply, next) => {
       const route = request.routeOptions.url ?? 'unmatched';
