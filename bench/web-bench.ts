@@ -263,7 +263,9 @@ async function startAppWorkers(spec: AppWorkerSpec): Promise<{ stop(): Promise<v
             worker.once('exit', () => {
               resolve();
             });
-            worker.kill('SIGTERM');
+            // The signal itself: cluster's worker.kill() first waits for the worker to disconnect,
+            // which waits for its server to close, which it does only on the signal.
+            worker.process.kill('SIGTERM');
           }),
       ),
     );
@@ -316,7 +318,13 @@ async function serveAppWorker(): Promise<void> {
   });
   await app.listen({ host: '127.0.0.1', port: spec.port });
   process.once('SIGTERM', () => {
-    void app.close().then(() => db.close());
+    // Closing the IPC channel last lets the process end.
+    void app
+      .close()
+      .then(() => db.close())
+      .finally(() => {
+        process.disconnect();
+      });
   });
 }
 
@@ -794,7 +802,7 @@ seeded posts, [wrk](https://github.com/wg/wrk) from a second process, ${CONNECTI
 page after a 1 s warm-up, ${ROUNDS} rounds (the targets interleaved; the table gives the median and the
 spread of the rounds), all servers up at once on the same machine:
 
-- **Quire**, as ${APP_WORKERS} processes sharing one port (node:cluster; nginx runs one worker per core), reading from the\n  replica, with the page cache on and off;
+- **Quire**, as ${APP_WORKERS} processes sharing one port (node:cluster; nginx runs one worker per core), reading from the\n  replica, with the page cache on (hits answered in front of Fastify) and off;
 - **WordPress** (Debian's package, the seed's baseline) in a private apache2 with mod_php
   (prefork, Debian's settings; ${wordpress.opcache}), its database on the same primary, installed by its
   installer, holding the same ${POSTS} posts (the app's rendered HTML), tags and dates, pretty
