@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
@@ -19,8 +20,9 @@ import { Counter, type Registry } from 'prom-client';
 import type { Database } from '../db/index.js';
 import { errorPages } from './plugins/error-pages.js';
 import { COMPRESS_THRESHOLD_BYTES } from './page-sender.js';
-import { httpMetrics } from './plugins/http-metrics.js';
-import { securityHeaders } from './plugins/security-headers.js';
+import { PageCacheFront, serverWithFront } from './page-cache-front.js';
+import { RequestObserver, requestObservation } from './plugins/request-observation.js';
+import { helmetHeaders, securityHeaders } from './plugins/security-headers.js';
 import { webContext } from './plugins/web-context.js';
 import { adminAuthRoutes } from './routes/admin-auth-routes.js';
 import { adminPostRoutes } from './routes/admin-post-routes.js';
@@ -56,6 +58,12 @@ export const LOG_REDACTIONS = [
   'body.password',
 ];
 
+/** A request's id: the client's X-Request-Id when it is a plain token, else a new one. */
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
 export async function buildApp(options: WebAppOptions): Promise<FastifyInstance> {
   const { settings } = options;
   if (settings.sessionSecret.length < 32) {
@@ -63,31 +71,19 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
       `the session secret has ${settings.sessionSecret.length} characters; give at least 32 (QUIRE_SESSION_SECRET or QUIRE_SESSION_SECRET_FILE)`,
     );
   }
+  // Set once the app's parts exist; the server asks it at each request.
+  let front: PageCacheFront | undefined;
   const app = Fastify({
+    serverFactory: serverWithFront(() => front),
     logger: options.logger ?? { level: 'info', redact: LOG_REDACTIONS },
     // One hop, the Ingress controller: an address a client puts in X-Forwarded-For is not believed.
     trustProxy: settings.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-    },
+    genReqId: requestId,
     // A post's Markdown can be long; uploads have their own limit.
     bodyLimit: 2 * 1024 * 1024,
-    // One access line per request (below) instead of Fastify's two: they were a quarter of the
-    // CPU time of a cached page.
+    // One access line per request (request-observation.ts) instead of Fastify's two: they were a
+    // quarter of the CPU time of a cached page.
     disableRequestLogging: true,
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        statusCode: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request completed',
-    );
-    done();
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -108,7 +104,9 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     registers: [options.metrics],
   });
 
-  await app.register(securityHeaders, { https: settings.publicUrl.protocol === 'https:' });
+  const commonHeaders = helmetHeaders({ https: settings.publicUrl.protocol === 'https:' });
+  const observer = new RequestObserver(options.metrics);
+  await app.register(securityHeaders, { headers: commonHeaders });
   await app.register(cookie, { secret: settings.sessionSecret });
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
@@ -132,7 +130,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   await app.register(multipart, { limits: { fileSize: settings.maxUploadBytes, files: 1, fields: 20 } });
   await app.register(compress, { threshold: COMPRESS_THRESHOLD_BYTES });
   await app.register(etag);
-  await app.register(httpMetrics, { registry: options.metrics });
+  await app.register(requestObservation, { observer });
   await app.register(webContext, {
     db: options.db,
     settings,
@@ -142,6 +140,21 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     pageCacheRequests,
   });
   await app.register(errorPages);
+  if (cache !== undefined) {
+    const cacheFront = new PageCacheFront({
+      cache,
+      commonHeaders,
+      observer,
+      hits: pageCacheRequests.labels('hit'),
+      log: app.log,
+      requestId,
+    });
+    app.addHook('preClose', (done) => {
+      cacheFront.close();
+      done();
+    });
+    front = cacheFront;
+  }
 
   // Every form is checked: the token comes with the body, so after it is parsed.
   app.addHook('preValidation', (request, reply, done) => {

@@ -2,14 +2,15 @@
  * Sends a server-rendered page. The page's data, the site settings and the content version are
  * read in one `read` (one replica connection), so the version a page is cached under is the one
  * its data came from. Anonymous visitors share the page cache; everyone gets an ETag (304 on a
- * match, by @fastify/etag) and Last-Modified.
+ * match, by @fastify/etag) and Last-Modified. Most hits never get here: page-cache-front.ts
+ * answers them, with `cachedResponse`, before Fastify.
  */
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import negotiate from '@fastify/accept-negotiator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadOnlyKysely } from '../db/index.js';
 import { isAnonymous, read } from './plugins/web-context.js';
-import type { CachedPage } from './services/page-cache.js';
+import type { CachedPage, CachedResponse } from './services/page-cache.js';
 import { readContentState, readSiteSettings } from './services/public-content.js';
 import type { Tables } from './tables.js';
 import type { SafeHtml } from './views/html.js';
@@ -23,35 +24,59 @@ const SHARED_REVALIDATED = 'public, max-age=0, must-revalidate';
 export const COMPRESS_THRESHOLD_BYTES = 1024;
 /** The codings a cached page is sent in, preferred first. */
 const CACHED_CODINGS = ['br', 'gzip'];
+const IDENTITY = 'identity';
 
 /**
- * A cached page's body in the coding the client prefers, compressed once per cached page and
- * coding (bytes: encoding the string again was most of a hit's time on the feed). Brotli on every
- * hit, as @fastify/compress would do it, made a cached page 2.5 times slower for browsers (they
- * all send Accept-Encoding).
+ * A cached page in the coding the client prefers, compressed and described once per cached page
+ * and coding (bytes: encoding the string again was most of a hit's time on the feed). Brotli on
+ * every hit, as @fastify/compress would do it, made a cached page 2.5 times slower for browsers
+ * (they all send Accept-Encoding).
  */
-function negotiatedBody(request: FastifyRequest, reply: FastifyReply, page: CachedPage): Buffer {
-  if (page.bytes.length < COMPRESS_THRESHOLD_BYTES) return page.bytes;
-  reply.header('vary', 'accept-encoding');
-  const coding = negotiate(request.headers['accept-encoding'] ?? '', CACHED_CODINGS);
-  if (coding === null) return page.bytes;
-  let body = page.compressed.get(coding);
-  if (body === undefined) {
-    body =
-      coding === 'br'
-        ? brotliCompressSync(page.bytes, {
-            params: {
-              // Once per page: better than @fastify/compress's per-request 4, far faster than 11.
-              [constants.BROTLI_PARAM_QUALITY]: 9,
-              [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-              [constants.BROTLI_PARAM_SIZE_HINT]: page.bytes.length,
-            },
-          })
-        : gzipSync(page.bytes);
-    page.compressed.set(coding, body);
+export function cachedResponse(page: CachedPage, acceptEncoding: string | undefined): CachedResponse {
+  const coding =
+    page.bytes.length < COMPRESS_THRESHOLD_BYTES
+      ? IDENTITY
+      : (negotiate(acceptEncoding ?? '', CACHED_CODINGS) ?? IDENTITY);
+  let response = page.responses.get(coding);
+  if (response === undefined) {
+    const body = encode(page.bytes, coding);
+    response = {
+      body,
+      headers: {
+        'content-type': page.contentType,
+        etag: page.etag,
+        'last-modified': page.lastModified.toUTCString(),
+        'cache-control': SHARED_REVALIDATED,
+        ...(page.bytes.length >= COMPRESS_THRESHOLD_BYTES && { vary: 'accept-encoding' }),
+        ...(coding !== IDENTITY && { 'content-encoding': coding }),
+        'content-length': String(body.length),
+      },
+    };
+    page.responses.set(coding, response);
   }
-  reply.header('content-encoding', coding);
-  return body;
+  return response;
+}
+
+function encode(bytes: Buffer, coding: string): Buffer {
+  if (coding === 'br') {
+    return brotliCompressSync(bytes, {
+      params: {
+        // Once per page: better than @fastify/compress's per-request 4, far faster than 11.
+        [constants.BROTLI_PARAM_QUALITY]: 9,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      },
+    });
+  }
+  return coding === 'gzip' ? gzipSync(bytes) : bytes;
+}
+
+/**
+ * Whether a request's If-None-Match names `etag`, compared as @fastify/etag compares it (one
+ * value, weak or strong), so that Fastify and the page cache's front answer 304 alike.
+ */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  return ifNoneMatch === etag || ifNoneMatch === `W/${etag}` || `W/${ifNoneMatch}` === etag;
 }
 
 export interface RenderedPage {
@@ -102,7 +127,8 @@ export async function sendPage(
   const body = page.body.toString();
   const contentType = page.contentType ?? HTML;
   if (cache !== undefined && statusCode === 200) {
-    return sendCachedPage(request, reply, cache.set(key, state, { statusCode, contentType, body }));
+    const route = request.routeOptions.url ?? key;
+    return sendCachedPage(request, reply, cache.set(key, state, { route, statusCode, contentType, body }));
   }
   // Pages with a form carry a CSRF token: no shared cache may keep them.
   const shareable = (options.cacheable ?? true) && isAnonymous(request);
@@ -113,13 +139,9 @@ export async function sendPage(
   return body;
 }
 
-/** A cached page (just rendered, or a hit) with its validators, in the client's coding. */
+/** A cached page (just rendered, or a hit) in the client's coding; @fastify/etag answers 304. */
 function sendCachedPage(request: FastifyRequest, reply: FastifyReply, page: CachedPage): Buffer {
-  reply
-    .code(page.statusCode)
-    .type(page.contentType)
-    .header('etag', page.etag)
-    .header('last-modified', page.lastModified.toUTCString())
-    .header('cache-control', SHARED_REVALIDATED);
-  return negotiatedBody(request, reply, page);
+  const { headers, body } = cachedResponse(page, request.headers['accept-encoding']);
+  reply.code(page.statusCode).headers(headers);
+  return body;
 }

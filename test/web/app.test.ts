@@ -6,6 +6,8 @@
  * read pool, and a killed primary gives a 503 page until it is back, with no restart of the app.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -25,6 +27,41 @@ interface Process {
   readonly app: FastifyInstance;
   readonly db: Database<Tables>;
   readonly registry: Registry;
+}
+
+interface HttpAnswer {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A request on loopback, with exactly `headers` (fetch would add and decode Accept-Encoding). */
+function httpRequest(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        resolve({
+          statusCode: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks),
+        });
+      });
+      response.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+function omit<T extends object>(headers: T, names: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name))) as Partial<T>;
 }
 
 async function metric(
@@ -54,7 +91,7 @@ describe('the web app on a real primary and replica', () => {
   let owner: CreatedOwner;
   let author: InjectSession;
 
-  const settings = (): WebAppSettings => ({
+  const settings = (versionCheckIntervalMs: number): WebAppSettings => ({
     publicUrl: new URL('http://blog.test'),
     sessionSecret: 'a test session secret of more than 32 characters',
     mediaDir,
@@ -62,10 +99,13 @@ describe('the web app on a real primary and replica', () => {
     // One post per page, so that two posts make two pages.
     postsPerPage: 1,
     trustProxy: false,
-    pageCache: { enabled: true, maxEntries: 100, versionCheckIntervalMs: 200 },
+    pageCache: { enabled: true, maxEntries: 100, versionCheckIntervalMs },
   });
 
-  const startProcess = async (healthCheckIntervalMs: number): Promise<Process> => {
+  const startProcess = async (
+    healthCheckIntervalMs: number,
+    versionCheckIntervalMs = 200,
+  ): Promise<Process> => {
     const registry = new Registry();
     const db = await Database.connect<Tables>({
       ...options,
@@ -74,7 +114,12 @@ describe('the web app on a real primary and replica', () => {
       maxReplicaLagSeconds: 2,
       readYourWritesTimeoutMs: 300,
     });
-    const app = await buildApp({ db, metrics: registry, settings: settings(), logger: false });
+    const app = await buildApp({
+      db,
+      metrics: registry,
+      settings: settings(versionCheckIntervalMs),
+      logger: false,
+    });
     return { app, db, registry };
   };
 
@@ -367,6 +412,73 @@ describe('the web app on a real primary and replica', () => {
     await eventually('the other process to show the new title', async () =>
       (await second.app.inject({ url: '/' })).body.includes('The Replicated Times'),
     );
+  });
+
+  it("answers page cache hits before Fastify, with the bytes and headers Fastify sends, and sees other processes' writes", async () => {
+    // The content state is read at most every 3 s: within that, every anonymous GET of `/` is a hit.
+    const served = await startProcess(200, 3000);
+    // Requests over HTTP that reached Fastify (inject, below, goes to Fastify directly).
+    let fastifyRequests = 0;
+    served.app.addHook('onRequest', (request, _reply, done) => {
+      if (request.headers['x-test-client'] === 'http') fastifyRequests++;
+      done();
+    });
+    await served.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = served.app.server.address() as AddressInfo;
+    const get = (headers: Record<string, string> = {}, method = 'GET') =>
+      httpRequest(port, '/', { 'x-test-client': 'http', ...headers }, method);
+    const hits = () => metric(served.registry, 'quire_page_cache_requests_total', { result: 'hit' });
+    const timed = async () => {
+      const line =
+        /^quire_http_request_duration_seconds_count\{route="\/",method="GET",status="200"\} (\d+)$/m;
+      return Number(line.exec(await served.registry.metrics())?.[1] ?? 0);
+    };
+    try {
+      expect((await get()).statusCode).toBe(200);
+      expect(fastifyRequests).toBe(1);
+      for (const acceptEncoding of ['', 'gzip', 'gzip, deflate, br']) {
+        const [hitsBefore, timedBefore] = [await hits(), await timed()];
+        const front = await get({ 'accept-encoding': acceptEncoding });
+        expect(fastifyRequests, 'a hit reached Fastify').toBe(1);
+        expect(await hits()).toBe(hitsBefore + 1);
+        expect(await timed()).toBe(timedBefore + 1);
+        // The same hit answered by Fastify itself (inject does not go through the server).
+        const fastify = await served.app.inject({ url: '/', headers: { 'accept-encoding': acceptEncoding } });
+        expect(front.statusCode).toBe(fastify.statusCode);
+        expect(front.body.equals(fastify.rawPayload)).toBe(true);
+        const perConnection = ['date', 'connection', 'keep-alive'];
+        expect(omit(front.headers, perConnection)).toEqual(omit(fastify.headers, perConnection));
+      }
+      const home = await get();
+      const notModified = await get({ 'if-none-match': String(home.headers.etag) });
+      expect(notModified.statusCode).toBe(304);
+      expect(notModified.body.length).toBe(0);
+      expect(notModified.headers['content-length']).toBeUndefined();
+      expect(notModified.headers.etag).toBe(home.headers.etag);
+      expect(notModified.headers['content-security-policy']).toBe(home.headers['content-security-policy']);
+      expect(fastifyRequests).toBe(1);
+
+      // A viewer who may be signed in, or has just written, and HEAD go to Fastify.
+      await get({ cookie: 'theme=dark; quire_session=not-a-session' });
+      await get({ cookie: 'quire_rw=not-a-token' });
+      await get({}, 'HEAD');
+      expect(fastifyRequests).toBe(4);
+
+      // Another process's write: the front leaves the due read of the content state to Fastify.
+      const settingsPage = await author.get('/admin/settings');
+      const saved = await author.post('/admin/settings', {
+        _csrf: csrfToken(settingsPage.body),
+        title: 'The Replicated Times',
+        description: 'Seen through the front.',
+      });
+      expect(saved.statusCode).toBe(200);
+      await eventually('the front to serve the new description', async () =>
+        (await get()).body.toString('utf8').includes('Seen through the front.'),
+      );
+    } finally {
+      await served.app.close();
+      await served.db.close();
+    }
   });
 
   it('a stopped replica leaves the read pool and rejoins; pages are read from the primary meanwhile', async () => {

@@ -15,7 +15,16 @@
 import { createHash } from 'node:crypto';
 import type { ContentState } from './public-content.js';
 
+/** A cached page as it leaves in one content coding: body and the headers that describe it. */
+export interface CachedResponse {
+  readonly body: Buffer;
+  /** Lowercase names: type, validators, cache policy, coding and length (not the security headers). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface CachedPage {
+  /** The route pattern that rendered it (for the request metrics of hits). */
+  readonly route: string;
   readonly statusCode: number;
   readonly contentType: string;
   readonly body: string;
@@ -23,8 +32,8 @@ export interface CachedPage {
   readonly bytes: Buffer;
   readonly etag: string;
   readonly lastModified: Date;
-  /** The bytes compressed, by content coding, each made at its first request (page-sender). */
-  readonly compressed: Map<string, Buffer>;
+  /** The page as sent, by content coding, each made at its first request (page-sender). */
+  readonly responses: Map<string, CachedResponse>;
 }
 
 export interface PageCacheOptions {
@@ -63,6 +72,19 @@ export class PageCache {
   /** The page for `key` if it is still current (reading the content state when it is due). */
   async get(key: string): Promise<CachedPage | undefined> {
     await this.refresh();
+    return this.current(key);
+  }
+
+  /**
+   * The page for `key` if it is current and no read of the content state is due, without I/O
+   * (the front that answers hits before Fastify; a due read is left to `get`).
+   */
+  peek(key: string): CachedPage | undefined {
+    const now = this.now();
+    return this.scheduledPassed(now) || this.checkDue(now) ? undefined : this.current(key);
+  }
+
+  private current(key: string): CachedPage | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined || entry.version !== this.state?.version || entry.version < this.floor) {
       return undefined;
@@ -80,7 +102,7 @@ export class PageCache {
   set(
     key: string,
     state: ContentState,
-    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified' | 'compressed'>,
+    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified' | 'responses'>,
   ): CachedPage {
     const bytes = Buffer.from(page.body, 'utf8');
     const etag = `"${state.version}-${createHash('sha1').update(bytes).digest('base64url').slice(0, 16)}"`;
@@ -89,7 +111,7 @@ export class PageCache {
       bytes,
       etag,
       lastModified: new Date(Math.floor(this.now() / 1000) * 1000),
-      compressed: new Map(),
+      responses: new Map(),
     };
     if (state.version < this.floor || (this.state !== undefined && state.version < this.state.version)) {
       return cached;
@@ -123,12 +145,18 @@ export class PageCache {
     this.checkedAtMs = state.version < this.floor ? -Infinity : this.now();
   }
 
+  private scheduledPassed(now: number): boolean {
+    return this.state?.nextScheduledAt != null && this.state.nextScheduledAt.getTime() <= now;
+  }
+
+  private checkDue(now: number): boolean {
+    return now - this.checkedAtMs >= this.options.checkIntervalMs;
+  }
+
   private async refresh(): Promise<void> {
     const now = this.now();
-    const scheduledPassed =
-      this.state?.nextScheduledAt != null && this.state.nextScheduledAt.getTime() <= now;
-    if (scheduledPassed) this.invalidate();
-    if (now - this.checkedAtMs < this.options.checkIntervalMs) return;
+    if (this.scheduledPassed(now)) this.invalidate();
+    if (!this.checkDue(now)) return;
     // Concurrent requests share one read.
     this.checking ??= this.options
       .readState()

@@ -17,7 +17,7 @@ function setup(options: { interval?: number; maxEntries?: number } = {}) {
       });
     },
   });
-  const page = (body: string) => ({ statusCode: 200, contentType: 'text/html', body });
+  const page = (body: string) => ({ route: '/', statusCode: 200, contentType: 'text/html', body });
   const state = (): ContentState => ({ version: world.version, nextScheduledAt: world.nextScheduledAt });
   return { world, cache, page, state };
 }
@@ -98,5 +98,30 @@ describe('PageCache', () => {
     const hit = await cache.get('/');
     expect(hit?.bytes).toBe(stored.bytes);
     expect(hit?.bytes.toString('utf8')).toBe(body);
+  });
+
+  it('peeks at a current page without I/O, and declines whenever get would read the state first', async () => {
+    const { world, cache, page, state } = setup();
+    expect(cache.peek('/')).toBeUndefined();
+    cache.set('/', state(), page('v1'));
+    world.now = 999;
+    expect(cache.peek('/')?.body).toBe('v1');
+    expect(cache.peek('/other')).toBeUndefined();
+    world.now = 1000;
+    expect(cache.peek('/')).toBeUndefined();
+    expect(world.reads).toBe(0);
+    // The read (by get) learns of a post scheduled at 1500.
+    world.nextScheduledAt = new Date(1500);
+    expect((await cache.get('/'))?.body).toBe('v1');
+    expect(cache.peek('/')?.body).toBe('v1');
+    world.now = 1500;
+    expect(cache.peek('/')).toBeUndefined();
+
+    world.nextScheduledAt = null;
+    expect(await cache.get('/')).toBeUndefined();
+    cache.set('/', state(), page('v1 later'));
+    expect(cache.peek('/')?.body).toBe('v1 later');
+    cache.invalidate(2);
+    expect(cache.peek('/')).toBeUndefined();
   });
 });

@@ -1,0 +1,70 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { cachedResponse, COMPRESS_THRESHOLD_BYTES, etagMatches } from '../../src/web/page-sender.js';
+import { PageCache } from '../../src/web/services/page-cache.js';
+
+function cachedPage(body: string) {
+  const cache = new PageCache({
+    maxEntries: 1,
+    checkIntervalMs: 1000,
+    readState: () => Promise.resolve({ version: 1, nextScheduledAt: null }),
+  });
+  return cache.set(
+    '/',
+    { version: 1, nextScheduledAt: null },
+    {
+      route: '/',
+      statusCode: 200,
+      contentType: 'text/html; charset=utf-8',
+      body,
+    },
+  );
+}
+
+describe('cachedResponse', () => {
+  const body = '<p>Quire sends every read to a replica.</p>'.repeat(100);
+
+  it('sends the coding the client prefers, compressed once per page and coding', () => {
+    const page = cachedPage(body);
+    const brotli = cachedResponse(page, 'gzip, deflate, br');
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(brotli.body).toString('utf8')).toBe(body);
+    expect(brotli.headers['content-length']).toBe(String(brotli.body.length));
+    expect(cachedResponse(page, 'br, gzip')).toBe(brotli);
+
+    const gzip = cachedResponse(page, 'gzip;q=0.5, br;q=0');
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.body).toString('utf8')).toBe(body);
+    expect(cachedResponse(page, 'gzip')).toBe(gzip);
+
+    for (const identity of [cachedResponse(page, undefined), cachedResponse(page, 'deflate')]) {
+      expect(identity.body).toBe(page.bytes);
+      expect(identity.headers['content-encoding']).toBeUndefined();
+      expect(identity.headers.vary).toBe('accept-encoding');
+    }
+    expect(page.responses.size).toBe(3);
+  });
+
+  it('sends a small page as it is, whatever the client accepts', () => {
+    const page = cachedPage('<p>short</p>');
+    expect(page.bytes.length).toBeLessThan(COMPRESS_THRESHOLD_BYTES);
+    const response = cachedResponse(page, 'br');
+    expect(response.body).toBe(page.bytes);
+    expect(response.headers).toEqual({
+      'content-type': 'text/html; charset=utf-8',
+      etag: page.etag,
+      'last-modified': page.lastModified.toUTCString(),
+      'cache-control': 'public, max-age=0, must-revalidate',
+      'content-length': String(page.bytes.length),
+    });
+  });
+});
+
+describe('etagMatches', () => {
+  it('compares one strong or weak validator, as @fastify/etag does', () => {
+    expect(etagMatches('"1-abc"', '"1-abc"')).toBe(true);
+    expect(etagMatches('W/"1-abc"', '"1-abc"')).toBe(true);
+    expect(etagMatches('"1-abd"', '"1-abc"')).toBe(false);
+    expect(etagMatches(undefined, '"1-abc"')).toBe(false);
+  });
+});
