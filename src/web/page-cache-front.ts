@@ -65,7 +65,7 @@ export class PageCacheFront {
     if (page === undefined) return false;
     const cached = cachedResponse(page, request.headers['accept-encoding']);
     const headers = this.headersOf(cached);
-    if (etagMatches(request.headers['if-none-match'], page.etag)) {
+    if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       response.writeHead(304, headers.notModified);
       response.end();
     } else {

@@ -40,11 +40,14 @@ export function cachedResponse(page: CachedPage, acceptEncoding: string | undefi
   let response = page.responses.get(coding);
   if (response === undefined) {
     const body = encode(page.bytes, coding);
+    // Each coding is its own representation, and a strong ETag names one (as Apache's "-gzip").
+    const etag = coding === IDENTITY ? page.etag : `${page.etag.slice(0, -1)}-${coding}"`;
     response = {
       body,
+      etag,
       headers: {
         'content-type': page.contentType,
-        etag: page.etag,
+        etag,
         'last-modified': page.lastModified.toUTCString(),
         'cache-control': SHARED_REVALIDATED,
         ...(page.bytes.length >= COMPRESS_THRESHOLD_BYTES && { vary: 'accept-encoding' }),

@@ -456,6 +456,14 @@ describe('the web app on a real primary and replica', () => {
       expect(notModified.headers['content-length']).toBeUndefined();
       expect(notModified.headers.etag).toBe(home.headers.etag);
       expect(notModified.headers['content-security-policy']).toBe(home.headers['content-security-policy']);
+      const brotli = await get({ 'accept-encoding': 'br' });
+      expect(brotli.headers.etag).not.toBe(home.headers.etag);
+      expect(
+        (await get({ 'accept-encoding': 'br', 'if-none-match': String(brotli.headers.etag) })).statusCode,
+      ).toBe(304);
+      expect(
+        (await get({ 'accept-encoding': 'br', 'if-none-match': String(home.headers.etag) })).statusCode,
+      ).toBe(200);
       expect(fastifyRequests).toBe(1);
 
       // A viewer who may be signed in, or has just written, and HEAD go to Fastify.

@@ -39,10 +39,15 @@ describe('cachedResponse', () => {
 
     for (const identity of [cachedResponse(page, undefined), cachedResponse(page, 'deflate')]) {
       expect(identity.body).toBe(page.bytes);
+      expect(identity.etag).toBe(page.etag);
       expect(identity.headers['content-encoding']).toBeUndefined();
       expect(identity.headers.vary).toBe('accept-encoding');
     }
     expect(page.responses.size).toBe(3);
+    // One strong ETag per representation.
+    expect(brotli.etag).toBe(`${page.etag.slice(0, -1)}-br"`);
+    expect(gzip.etag).toBe(`${page.etag.slice(0, -1)}-gzip"`);
+    expect(brotli.headers.etag).toBe(brotli.etag);
   });
 
   it('sends a small page as it is, whatever the client accepts', () => {
@@ -50,6 +55,7 @@ describe('cachedResponse', () => {
     expect(page.bytes.length).toBeLessThan(COMPRESS_THRESHOLD_BYTES);
     const response = cachedResponse(page, 'br');
     expect(response.body).toBe(page.bytes);
+    expect(response.etag).toBe(page.etag);
     expect(response.headers).toEqual({
       'content-type': 'text/html; charset=utf-8',
       etag: page.etag,

@@ -18,6 +18,8 @@ import type { ContentState } from './public-content.js';
 /** A cached page as it leaves in one content coding: body and the headers that describe it. */
 export interface CachedResponse {
   readonly body: Buffer;
+  /** This coding's ETag (also in `headers`). */
+  readonly etag: string;
   /** Lowercase names: type, validators, cache policy, coding and length (not the security headers). */
   readonly headers: Readonly<Record<string, string>>;
 }
@@ -30,6 +32,7 @@ export interface CachedPage {
   readonly body: string;
   /** The body in UTF-8, encoded once: a hit sends these bytes, not the string again. */
   readonly bytes: Buffer;
+  /** The ETag of `bytes` (each compressed response has its own, derived from it). */
   readonly etag: string;
   readonly lastModified: Date;
   /** The page as sent, by content coding, each made at its first request (page-sender). */
