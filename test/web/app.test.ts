@@ -175,6 +175,12 @@ describe('the web app on a real primary and replica', () => {
     return response.headers.location as string;
   };
 
+  /** Save the site's title and description as the owner, through the settings form. */
+  const saveSiteSettings = async (title: string, description: string) => {
+    const form = await author.get('/admin/settings');
+    return author.post('/admin/settings', { _csrf: csrfToken(form.body), title, description });
+  };
+
   beforeAll(async () => {
     test = await startTestCluster('web', { replicas: 1 });
     mediaDir = mkdtempSync(join(tmpdir(), 'quire-media-'));
@@ -402,13 +408,7 @@ describe('the web app on a real primary and replica', () => {
       expect(decode(compressed.rawPayload).toString('utf8')).toBe(cached.body);
     }
 
-    const settingsPage = await author.get('/admin/settings');
-    const saved = await author.post('/admin/settings', {
-      _csrf: csrfToken(settingsPage.body),
-      title: 'The Replicated Times',
-      description: 'News from the primary.',
-    });
-    expect(saved.statusCode).toBe(200);
+    expect((await saveSiteSettings('The Replicated Times', 'News from the primary.')).statusCode).toBe(200);
     await eventually('the other process to show the new title', async () =>
       (await second.app.inject({ url: '/' })).body.includes('The Replicated Times'),
     );
@@ -473,13 +473,9 @@ describe('the web app on a real primary and replica', () => {
       expect(fastifyRequests).toBe(4);
 
       // Another process's write: the front leaves the due read of the content state to Fastify.
-      const settingsPage = await author.get('/admin/settings');
-      const saved = await author.post('/admin/settings', {
-        _csrf: csrfToken(settingsPage.body),
-        title: 'The Replicated Times',
-        description: 'Seen through the front.',
-      });
-      expect(saved.statusCode).toBe(200);
+      expect((await saveSiteSettings('The Replicated Times', 'Seen through the front.')).statusCode).toBe(
+        200,
+      );
       await eventually('the front to serve the new description', async () =>
         (await get()).body.toString('utf8').includes('Seen through the front.'),
       );
