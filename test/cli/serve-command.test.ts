@@ -98,11 +98,24 @@ describe('quire serve', () => {
       });
       expect(home.status).toBe(200);
       await eventually('the request log', () => first.output.stdout.includes('"reqId":"test-request-1"'));
+      // The same page again, a page cache hit (answered in front of Fastify): logged alike.
+      const again = await fetch(`http://127.0.0.1:${port}/`, {
+        headers: { 'x-request-id': 'test-request-2' },
+      });
+      expect(again.status).toBe(200);
+      await eventually("the hit's request log", () =>
+        first.output.stdout.includes('"reqId":"test-request-2"'),
+      );
       const logs = first.output.stdout
         .trim()
         .split('\n')
-        .map((line) => JSON.parse(line) as { msg: string });
+        .map((line) => JSON.parse(line) as { msg: string; reqId?: string });
       expect(logs.map((line) => line.msg)).toContain('migrations applied');
+      for (const reqId of ['test-request-1', 'test-request-2']) {
+        expect(logs.filter((line) => line.reqId === reqId)).toEqual([
+          expect.objectContaining({ msg: 'request completed', method: 'GET', url: '/', statusCode: 200 }),
+        ]);
+      }
       expect(first.output.stdout).not.toContain(password);
       expect(first.output.stdout).not.toContain(SESSION_SECRET);
       expect(first.output.stdout).not.toContain(test.app.password);
