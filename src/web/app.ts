@@ -130,6 +130,11 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   await app.register(multipart, { limits: { fileSize: settings.maxUploadBytes, files: 1, fields: 20 } });
   await app.register(compress, { threshold: COMPRESS_THRESHOLD_BYTES });
   await app.register(etag);
+  // A 304 has no content: @fastify/etag leaves an empty string, which Fastify would send with
+  // `content-length: 0` (RFC 9110 allows only the 200's length there; a cached page's is set).
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    done(null, reply.statusCode === 304 ? null : payload);
+  });
   await app.register(requestObservation, { observer });
   await app.register(webContext, {
     db: options.db,

@@ -33,14 +33,9 @@ export interface PageCacheFrontOptions {
 /** Cookies that may make a viewer non-anonymous (web-context.ts checks their values). */
 const VIEWER_COOKIES = [`${SESSION_COOKIE}=`, `${WRITE_TOKEN_COOKIE}=`];
 
-interface SentHeaders {
-  readonly full: Readonly<Record<string, string>>;
-  readonly notModified: Readonly<Record<string, string>>;
-}
-
 export class PageCacheFront {
   private closing = false;
-  private readonly sentHeaders = new WeakMap<CachedResponse, SentHeaders>();
+  private readonly sentHeaders = new WeakMap<CachedResponse, Readonly<Record<string, string>>>();
 
   constructor(private readonly options: PageCacheFrontOptions) {}
 
@@ -66,10 +61,11 @@ export class PageCacheFront {
     const cached = cachedResponse(page, request.headers['accept-encoding']);
     const headers = this.headersOf(cached);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
-      response.writeHead(304, headers.notModified);
+      // With the 200's headers, its Content-Length too (as RFC 9110 allows), and no content.
+      response.writeHead(304, headers);
       response.end();
     } else {
-      response.writeHead(page.statusCode, headers.full);
+      response.writeHead(page.statusCode, headers);
       response.end(cached.body);
     }
     this.options.hits.inc();
@@ -85,15 +81,10 @@ export class PageCacheFront {
   }
 
   /** The headers sent with `cached`, merged once per cached response (it is immutable). */
-  private headersOf(cached: CachedResponse): SentHeaders {
+  private headersOf(cached: CachedResponse): Readonly<Record<string, string>> {
     let headers = this.sentHeaders.get(cached);
     if (headers === undefined) {
-      const full = { ...this.options.commonHeaders, ...cached.headers };
-      // A 304 carries no content, and no Content-Length other than the 200's: none at all.
-      const notModified = Object.fromEntries(
-        Object.entries(full).filter(([name]) => name !== 'content-length'),
-      );
-      headers = { full, notModified };
+      headers = { ...this.options.commonHeaders, ...cached.headers };
       this.sentHeaders.set(cached, headers);
     }
     return headers;
