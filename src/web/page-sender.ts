@@ -9,6 +9,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import negotiate from '@fastify/accept-negotiator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadOnlyKysely } from '../db/index.js';
+import { routeOf } from './plugins/request-observation.js';
 import { isAnonymous, read } from './plugins/web-context.js';
 import type { CachedPage, CachedResponse } from './services/page-cache.js';
 import { readContentState, readSiteSettings } from './services/public-content.js';
@@ -33,10 +34,8 @@ const IDENTITY = 'identity';
  * (they all send Accept-Encoding).
  */
 export function cachedResponse(page: CachedPage, acceptEncoding: string | undefined): CachedResponse {
-  const coding =
-    page.bytes.length < COMPRESS_THRESHOLD_BYTES
-      ? IDENTITY
-      : (negotiate(acceptEncoding ?? '', CACHED_CODINGS) ?? IDENTITY);
+  const compressible = page.bytes.length >= COMPRESS_THRESHOLD_BYTES;
+  const coding = compressible ? (negotiate(acceptEncoding ?? '', CACHED_CODINGS) ?? IDENTITY) : IDENTITY;
   let response = page.responses.get(coding);
   if (response === undefined) {
     const body = encode(page.bytes, coding);
@@ -50,7 +49,7 @@ export function cachedResponse(page: CachedPage, acceptEncoding: string | undefi
         etag,
         'last-modified': page.lastModified.toUTCString(),
         'cache-control': SHARED_REVALIDATED,
-        ...(page.bytes.length >= COMPRESS_THRESHOLD_BYTES && { vary: 'accept-encoding' }),
+        ...(compressible && { vary: 'accept-encoding' }),
         ...(coding !== IDENTITY && { 'content-encoding': coding }),
         'content-length': String(body.length),
       },
@@ -109,7 +108,9 @@ export async function sendPage(
   options: PageSenderOptions = {},
 ): Promise<string | Buffer> {
   const { quire } = request.server;
-  const cache = (options.cacheable ?? true) && isAnonymous(request) ? quire.cache : undefined;
+  // A signed-in viewer's page, or one not cacheable (a form carries a CSRF token), is private.
+  const shareable = (options.cacheable ?? true) && isAnonymous(request);
+  const cache = shareable ? quire.cache : undefined;
   const key = request.url;
   if (cache !== undefined) {
     const hit = await cache.get(key);
@@ -130,11 +131,9 @@ export async function sendPage(
   const body = page.body.toString();
   const contentType = page.contentType ?? HTML;
   if (cache !== undefined && statusCode === 200) {
-    const route = request.routeOptions.url ?? key;
+    const route = routeOf(request);
     return sendCachedPage(request, reply, cache.set(key, state, { route, statusCode, contentType, body }));
   }
-  // Pages with a form carry a CSRF token: no shared cache may keep them.
-  const shareable = (options.cacheable ?? true) && isAnonymous(request);
   reply
     .code(statusCode)
     .type(contentType)

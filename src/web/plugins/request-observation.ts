@@ -4,19 +4,24 @@
  * labels). The plugin observes Fastify's requests; the page cache's front (page-cache-front.ts)
  * reports the hits it answers to the same observer.
  */
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Histogram, type Registry } from 'prom-client';
 
 export interface AnsweredRequest {
   readonly method: string;
   readonly url: string;
-  /** The route pattern, or `unmatched`. */
+  /** `routeOf` the request. */
   readonly route: string;
   readonly statusCode: number;
   readonly ms: number;
   /** Given when `log` does not carry it already. */
   readonly reqId?: string;
+}
+
+/** The label of a request's route: its pattern, or `unmatched` (never the URL: bounded labels). */
+export function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
 }
 
 export class RequestObserver {
@@ -58,7 +63,7 @@ export const requestObservation = fp(
       options.observer.observe(request.log, {
         method: request.method,
         url: request.url,
-        route: request.routeOptions.url ?? 'unmatched',
+        route: routeOf(request),
         statusCode: reply.statusCode,
         ms: reply.elapsedTime,
       });
