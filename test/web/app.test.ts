@@ -6,7 +6,6 @@
  * read pool, and a killed primary gives a 503 page until it is back, with no restart of the app.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { WEB_MIGRATIONS } from '../../src/web/migrations.js';
 import { ensureOwner, type CreatedOwner } from '../../src/web/services/owner-account.js';
 import type { PostStatus, Tables } from '../../src/web/tables.js';
 import type { WebAppSettings } from '../../src/web/web-app-settings.js';
+import { httpRequest, type HttpAnswer } from '../support/http.js';
 import { eventually, rootQuery, startTestCluster, type TestCluster } from '../support/local-mariadb.js';
 import { csrfToken, InjectSession, TINY_PNG } from './support/browser-session.js';
 
@@ -27,37 +27,6 @@ interface Process {
   readonly app: FastifyInstance;
   readonly db: Database<Tables>;
   readonly registry: Registry;
-}
-
-interface HttpAnswer {
-  readonly statusCode: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** A request on loopback, with exactly `headers` (fetch would add and decode Accept-Encoding). */
-function httpRequest(
-  port: number,
-  path: string,
-  headers: Record<string, string>,
-  method = 'GET',
-): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, method, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        resolve({
-          statusCode: response.statusCode ?? 0,
-          headers: response.headers,
-          body: Buffer.concat(chunks),
-        });
-      });
-      response.on('error', reject);
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 function omit<T extends object>(headers: T, names: readonly string[]): Partial<T> {
@@ -426,7 +395,7 @@ describe('the web app on a real primary and replica', () => {
     await served.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = served.app.server.address() as AddressInfo;
     const get = (headers: Record<string, string> = {}, method = 'GET') =>
-      httpRequest(port, '/', { 'x-test-client': 'http', ...headers }, method);
+      httpRequest(port, '/', { method, headers: { 'x-test-client': 'http', ...headers } });
     const hits = () => metric(served.registry, 'quire_page_cache_requests_total', { result: 'hit' });
     /** Requests for `/` in the duration histogram, by status. */
     const timed = async (status: number) => {

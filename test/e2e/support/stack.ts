@@ -5,13 +5,13 @@
  */
 import type { Agent } from 'node:https';
 import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { QuireConfigInput } from '../../../src/config/schema.js';
 import { runCli, type CliResult } from '../../support/cli.js';
+import { httpRequest as plainHttp } from '../../support/http.js';
 import { kubectl, type Cluster } from '../cluster/cluster.js';
 
 export const MINUTE = 60_000;
@@ -296,18 +296,9 @@ export class E2eStack {
   }
 
   /** Plain HTTP to the Ingress (which must redirect to HTTPS). */
-  http(path: string): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      httpRequest(
-        { host: '127.0.0.1', port: this.cluster.ingressHttpPort, path, headers: { Host: this.host } },
-        (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
-        },
-      )
-        .on('error', reject)
-        .end();
-    });
+  async http(path: string): Promise<Response> {
+    const answer = await plainHttp(this.cluster.ingressHttpPort, path, { headers: { Host: this.host } });
+    return { status: answer.statusCode, headers: answer.headers, body: '' };
   }
 
   /** Wait until the pod's first container is ready. */

@@ -6,13 +6,13 @@
  * again by `up`, and `down` / `up` keeping the data.
  */
 import { readFileSync, rmSync, writeFileSync, mkdtempSync, chmodSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/local/mariadb/index.js';
 import type { LocalStackStatus, UpTimings } from '../../../src/local/stack/index.js';
 import { runCli } from '../../support/cli.js';
+import { httpRequest } from '../../support/http.js';
 import { eventually } from '../../support/local-mariadb.js';
 import { csrfToken } from '../../web/support/browser-session.js';
 import { HttpsVisitor } from './https-visitor.js';
@@ -105,20 +105,9 @@ describe('quire up', { timeout: 240_000 }, () => {
     const page = await visitor().get('/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<html');
-    const redirect = await new Promise<{ status: number; location: string | undefined }>(
-      (resolve, reject) => {
-        request(
-          { host: '127.0.0.1', port: httpPort, path: '/about?x=1', headers: { host: HOST } },
-          (response) => {
-            response.resume();
-            resolve({ status: response.statusCode ?? 0, location: response.headers.location });
-          },
-        )
-          .on('error', reject)
-          .end();
-      },
-    );
-    expect(redirect).toEqual({ status: 301, location: `https://${HOST}:${httpsPort}/about?x=1` });
+    const redirect = await httpRequest(httpPort, '/about?x=1', { headers: { host: HOST } });
+    expect(redirect.statusCode).toBe(301);
+    expect(redirect.headers.location).toBe(`https://${HOST}:${httpsPort}/about?x=1`);
   });
 
   it('shows 1 primary and 1 replica replicating, 2 workers and the proxy', async () => {
