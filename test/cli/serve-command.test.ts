@@ -8,8 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/package-root.js';
+import { freePort } from '../../src/local/mariadb/index.js';
 import { runCli } from '../support/cli.js';
 import { eventually, startTestCluster, type TestCluster } from '../support/local-mariadb.js';
 
@@ -21,6 +22,9 @@ interface Served {
   readonly exited: Promise<number | null>;
 }
 
+/** Each wait is bounded well inside the test's timeout, so a failure says what it waited for. */
+const WAIT_MS = 20_000;
+
 describe('quire serve', () => {
   let test: TestCluster;
   let dir: string;
@@ -30,7 +34,8 @@ describe('quire serve', () => {
     test = await startTestCluster('serve', { replicas: 1 });
     dir = mkdtempSync(join(tmpdir(), 'quire-serve-'));
     writeFileSync(join(dir, 'db-password'), `${test.app.password}\n`, { mode: 0o600 });
-    port = 18_000 + Math.floor(Math.random() * 1000);
+    // A port no one holds (a guessed one could be another test's database: serve would not start).
+    port = await freePort('127.0.0.1');
   });
 
   afterAll(async () => {
@@ -78,30 +83,52 @@ describe('quire serve', () => {
     child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    onTestFailed(() => {
+      console.error(`quire serve (pid ${child.pid}) printed:\n${output.stdout}\n${output.stderr}`);
+    });
     return { child, output, exited };
   };
 
-  const ready = async (): Promise<boolean> => {
-    const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-    return response.status === 200;
+  /** The server's base URL once it reports ready. */
+  const ready = async (served: Served): Promise<string> => {
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(
+      'the server to be ready',
+      async () => {
+        if (served.child.exitCode !== null) throw new Error(`quire serve exited (${served.child.exitCode})`);
+        return (await get(`${base}/readyz`)).status === 200;
+      },
+      WAIT_MS,
+    );
+    return base;
+  };
+
+  const get = (url: string, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(url, { headers, signal: AbortSignal.timeout(WAIT_MS) });
+
+  /** SIGTERM, and the exit code once the process has ended. */
+  const stop = async (served: Served): Promise<number | null> => {
+    served.child.kill('SIGTERM');
+    const timeout = new Promise<never>((_, reject) => {
+      setTimeout(() => {
+        reject(new Error(`quire serve did not exit within ${WAIT_MS} ms of SIGTERM`));
+      }, WAIT_MS).unref();
+    });
+    return Promise.race([served.exited, timeout]);
   };
 
   it('starts, migrates, prints the owner password once, serves, logs JSON with request ids, and stops on SIGTERM', async () => {
     const first = serve();
     try {
-      await eventually('the server to be ready', ready, 60_000);
+      const base = await ready(first);
       const password = /password: (\S+)/.exec(first.output.stderr)?.[1] ?? '';
       expect(password).toMatch(/^[\w-]{20}$/);
       expect(first.output.stderr).toContain('email:    owner@blog.test');
-      const home = await fetch(`http://127.0.0.1:${port}/`, {
-        headers: { 'x-request-id': 'test-request-1' },
-      });
+      const home = await get(`${base}/`, { 'x-request-id': 'test-request-1' });
       expect(home.status).toBe(200);
       await eventually('the request log', () => first.output.stdout.includes('"reqId":"test-request-1"'));
       // The same page again, a page cache hit (answered in front of Fastify): logged alike.
-      const again = await fetch(`http://127.0.0.1:${port}/`, {
-        headers: { 'x-request-id': 'test-request-2' },
-      });
+      const again = await get(`${base}/`, { 'x-request-id': 'test-request-2' });
       expect(again.status).toBe(200);
       await eventually("the hit's request log", () =>
         first.output.stdout.includes('"reqId":"test-request-2"'),
@@ -119,8 +146,7 @@ describe('quire serve', () => {
       expect(first.output.stdout).not.toContain(password);
       expect(first.output.stdout).not.toContain(SESSION_SECRET);
       expect(first.output.stdout).not.toContain(test.app.password);
-      first.child.kill('SIGTERM');
-      expect(await first.exited).toBe(0);
+      expect(await stop(first)).toBe(0);
       expect(first.output.stdout).toContain('"signal":"SIGTERM","msg":"shutting down"');
     } finally {
       first.child.kill('SIGKILL');
@@ -128,10 +154,9 @@ describe('quire serve', () => {
 
     const second = serve();
     try {
-      await eventually('the second server to be ready', ready, 60_000);
+      await ready(second);
       expect(second.output.stderr).not.toContain('password:');
-      second.child.kill('SIGTERM');
-      expect(await second.exited).toBe(0);
+      expect(await stop(second)).toBe(0);
     } finally {
       second.child.kill('SIGKILL');
     }
