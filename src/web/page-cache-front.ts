@@ -5,16 +5,17 @@
  * plain node:http reaches nginx's figure.
  *
  * The front answers only what Fastify would answer from the cache, with the same bytes and headers
- * (page-sender's `cachedResponse`, the security headers, a 304 on a matching ETag): a GET without
- * a session or write-token cookie, for a URL whose page the cache holds as current, when no read
- * of the content state is due. Everything else goes to Fastify: a due read (so other processes'
- * writes are seen within the same interval), a viewer who may be signed in or has just written,
- * HEAD, and every request once the app is closing (Fastify answers those 503).
+ * (page-sender's `readyResponse`, the security headers, a 304 on a matching ETag): a GET without
+ * a session or write-token cookie, for a URL whose page the cache holds as current in the coding
+ * asked for, when no read of the content state is due. Everything else goes to Fastify: a due read
+ * (so other processes' writes are seen within the same interval), a coding not yet compressed, a
+ * viewer who may be signed in or has just written, HEAD, and every request once the app is closing
+ * (Fastify answers those 503).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyServerFactory } from 'fastify';
-import { cachedResponse, etagMatches } from './page-sender.js';
+import { etagMatches, readyResponse } from './page-sender.js';
 import type { RequestObserver } from './plugins/request-observation.js';
 import { SESSION_COOKIE, WRITE_TOKEN_COOKIE } from './plugins/web-context.js';
 import type { CachedResponse, PageCache } from './services/page-cache.js';
@@ -58,7 +59,8 @@ export class PageCacheFront {
     const url = request.url ?? '/';
     const page = this.options.cache.peek(url);
     if (page === undefined) return false;
-    const cached = cachedResponse(page, request.headers['accept-encoding']);
+    const cached = readyResponse(page, request.headers['accept-encoding']);
+    if (cached === undefined) return false;
     const headers = this.headersOf(cached);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       // With the 200's headers, its Content-Length too (as RFC 9110 allows), and no content.

@@ -3,9 +3,10 @@
  * read in one `read` (one replica connection), so the version a page is cached under is the one
  * its data came from. Anonymous visitors share the page cache; everyone gets an ETag (304 on a
  * match, by @fastify/etag) and Last-Modified. Most hits never get here: page-cache-front.ts
- * answers them, with `cachedResponse`, before Fastify.
+ * answers them, with `readyResponse`, before Fastify.
  */
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import negotiate from '@fastify/accept-negotiator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadOnlyKysely } from '../db/index.js';
@@ -28,40 +29,75 @@ const CACHED_CODINGS = ['br', 'gzip'];
 const IDENTITY = 'identity';
 
 /**
- * A cached page in the coding the client prefers, compressed and described once per cached page
- * and coding (bytes: encoding the string again was most of a hit's time on the feed). Brotli on
- * every hit, as @fastify/compress would do it, made a cached page 2.5 times slower for browsers
- * (they all send Accept-Encoding).
+ * A cached page in the coding the client prefers, if it is ready: sent as it is, or compressed by
+ * an earlier request. Each is described once per cached page and coding (bytes: encoding the
+ * string again was most of a hit's time on the feed). Brotli on every hit, as @fastify/compress
+ * would do it, made a cached page 2.5 times slower for browsers (they all send Accept-Encoding).
  */
-export function cachedResponse(page: CachedPage, acceptEncoding: string | undefined): CachedResponse {
-  const compressible = page.bytes.length >= COMPRESS_THRESHOLD_BYTES;
-  const coding = compressible ? (negotiate(acceptEncoding ?? '', CACHED_CODINGS) ?? IDENTITY) : IDENTITY;
-  let response = page.responses.get(coding);
-  if (response === undefined) {
-    const body = encode(page.bytes, coding);
-    // Each coding is its own representation, and a strong ETag names one (as Apache's "-gzip").
-    const etag = coding === IDENTITY ? page.etag : `${page.etag.slice(0, -1)}-${coding}"`;
-    response = {
-      body,
-      etag,
-      headers: {
-        'content-type': page.contentType,
-        etag,
-        'last-modified': page.lastModified.toUTCString(),
-        'cache-control': SHARED_REVALIDATED,
-        ...(compressible && { vary: 'accept-encoding' }),
-        ...(coding !== IDENTITY && { 'content-encoding': coding }),
-        'content-length': String(body.length),
-      },
-    };
-    page.responses.set(coding, response);
+export function readyResponse(
+  page: CachedPage,
+  acceptEncoding: string | undefined,
+): CachedResponse | undefined {
+  const coding = codingFor(page, acceptEncoding);
+  return (
+    page.responses.get(coding) ?? (coding === IDENTITY ? keepResponse(page, IDENTITY, page.bytes) : undefined)
+  );
+}
+
+/**
+ * A cached page in the coding the client prefers, compressed at its first request in zlib's
+ * thread pool: compressing a large page at brotli's quality 9 would hold every other request on
+ * the event loop meanwhile. Requests that come during it wait for the same compression.
+ */
+export function cachedResponse(
+  page: CachedPage,
+  acceptEncoding: string | undefined,
+): CachedResponse | Promise<CachedResponse> {
+  const ready = readyResponse(page, acceptEncoding);
+  if (ready !== undefined) return ready;
+  const coding = codingFor(page, acceptEncoding);
+  let compression = page.compressions.get(coding);
+  if (compression === undefined) {
+    compression = compress(page.bytes, coding)
+      .then((body) => keepResponse(page, coding, body))
+      .finally(() => page.compressions.delete(coding));
+    page.compressions.set(coding, compression);
   }
+  return compression;
+}
+
+function codingFor(page: CachedPage, acceptEncoding: string | undefined): string {
+  if (page.bytes.length < COMPRESS_THRESHOLD_BYTES) return IDENTITY;
+  return negotiate(acceptEncoding ?? '', CACHED_CODINGS) ?? IDENTITY;
+}
+
+/** The response of `page` in `coding`, kept with the page. */
+function keepResponse(page: CachedPage, coding: string, body: Buffer): CachedResponse {
+  // Each coding is its own representation, and a strong ETag names one (as Apache's "-gzip").
+  const etag = coding === IDENTITY ? page.etag : `${page.etag.slice(0, -1)}-${coding}"`;
+  const response: CachedResponse = {
+    body,
+    etag,
+    headers: {
+      'content-type': page.contentType,
+      etag,
+      'last-modified': page.lastModified.toUTCString(),
+      'cache-control': SHARED_REVALIDATED,
+      ...(page.bytes.length >= COMPRESS_THRESHOLD_BYTES && { vary: 'accept-encoding' }),
+      ...(coding !== IDENTITY && { 'content-encoding': coding }),
+      'content-length': String(body.length),
+    },
+  };
+  page.responses.set(coding, response);
   return response;
 }
 
-function encode(bytes: Buffer, coding: string): Buffer {
+const brotliCompressInPool = promisify(brotliCompress);
+const gzipInPool = promisify(gzip);
+
+function compress(bytes: Buffer, coding: string): Promise<Buffer> {
   if (coding === 'br') {
-    return brotliCompressSync(bytes, {
+    return brotliCompressInPool(bytes, {
       params: {
         // Once per page: better than @fastify/compress's per-request 4, far faster than 11.
         [constants.BROTLI_PARAM_QUALITY]: 9,
@@ -70,7 +106,7 @@ function encode(bytes: Buffer, coding: string): Buffer {
       },
     });
   }
-  return coding === 'gzip' ? gzipSync(bytes) : bytes;
+  return gzipInPool(bytes);
 }
 
 /**
@@ -142,8 +178,12 @@ export async function sendPage(
 }
 
 /** A cached page (just rendered, or a hit) in the client's coding; @fastify/etag answers 304. */
-function sendCachedPage(request: FastifyRequest, reply: FastifyReply, page: CachedPage): Buffer {
-  const { headers, body } = cachedResponse(page, request.headers['accept-encoding']);
+async function sendCachedPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: CachedPage,
+): Promise<Buffer> {
+  const { headers, body } = await cachedResponse(page, request.headers['accept-encoding']);
   reply.code(page.statusCode).headers(headers);
   return body;
 }

@@ -1,6 +1,11 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { cachedResponse, COMPRESS_THRESHOLD_BYTES, etagMatches } from '../../src/web/page-sender.js';
+import {
+  cachedResponse,
+  COMPRESS_THRESHOLD_BYTES,
+  etagMatches,
+  readyResponse,
+} from '../../src/web/page-sender.js';
 import { PageCache } from '../../src/web/services/page-cache.js';
 
 function cachedPage(body: string) {
@@ -24,20 +29,21 @@ function cachedPage(body: string) {
 describe('cachedResponse', () => {
   const body = '<p>Quire sends every read to a replica.</p>'.repeat(100);
 
-  it('sends the coding the client prefers, compressed once per page and coding', () => {
+  it('sends the coding the client prefers, compressed once per page and coding', async () => {
     const page = cachedPage(body);
-    const brotli = cachedResponse(page, 'gzip, deflate, br');
+    const brotli = await cachedResponse(page, 'gzip, deflate, br');
     expect(brotli.headers['content-encoding']).toBe('br');
     expect(brotliDecompressSync(brotli.body).toString('utf8')).toBe(body);
     expect(brotli.headers['content-length']).toBe(String(brotli.body.length));
     expect(cachedResponse(page, 'br, gzip')).toBe(brotli);
 
-    const gzip = cachedResponse(page, 'gzip;q=0.5, br;q=0');
+    const gzip = await cachedResponse(page, 'gzip;q=0.5, br;q=0');
     expect(gzip.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gzip.body).toString('utf8')).toBe(body);
     expect(cachedResponse(page, 'gzip')).toBe(gzip);
 
     for (const identity of [cachedResponse(page, undefined), cachedResponse(page, 'deflate')]) {
+      if (identity instanceof Promise) throw new Error('the identity response waited');
       expect(identity.body).toBe(page.bytes);
       expect(identity.etag).toBe(page.etag);
       expect(identity.headers['content-encoding']).toBeUndefined();
@@ -50,13 +56,28 @@ describe('cachedResponse', () => {
     expect(brotli.headers.etag).toBe(brotli.etag);
   });
 
+  it('compresses at the first request, once for the requests that come meanwhile; ready when done', async () => {
+    const page = cachedPage(body);
+    expect(readyResponse(page, 'br')).toBeUndefined();
+    const first = cachedResponse(page, 'br');
+    const second = cachedResponse(page, 'br');
+    expect(first).toBeInstanceOf(Promise);
+    expect(second).toBe(first);
+    expect(readyResponse(page, 'br')).toBeUndefined();
+    const brotli = await first;
+    expect(readyResponse(page, 'br')).toBe(brotli);
+    expect(page.compressions.size).toBe(0);
+    // Identity needs no work: ready at once.
+    expect(readyResponse(page, 'identity')?.body).toBe(page.bytes);
+  });
+
   it('sends a small page as it is, whatever the client accepts', () => {
     const page = cachedPage('<p>short</p>');
     expect(page.bytes.length).toBeLessThan(COMPRESS_THRESHOLD_BYTES);
-    const response = cachedResponse(page, 'br');
-    expect(response.body).toBe(page.bytes);
-    expect(response.etag).toBe(page.etag);
-    expect(response.headers).toEqual({
+    const response = readyResponse(page, 'br');
+    expect(response?.body).toBe(page.bytes);
+    expect(response?.etag).toBe(page.etag);
+    expect(response?.headers).toEqual({
       'content-type': 'text/html; charset=utf-8',
       etag: page.etag,
       'last-modified': page.lastModified.toUTCString(),

@@ -37,6 +37,8 @@ export interface CachedPage {
   readonly lastModified: Date;
   /** The page as sent, by content coding, each made at its first request (page-sender). */
   readonly responses: Map<string, CachedResponse>;
+  /** Codings being compressed (off the event loop) for requests waiting on them (page-sender). */
+  readonly compressions: Map<string, Promise<CachedResponse>>;
 }
 
 export interface PageCacheOptions {
@@ -105,7 +107,7 @@ export class PageCache {
   set(
     key: string,
     state: ContentState,
-    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified' | 'responses'>,
+    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified' | 'responses' | 'compressions'>,
   ): CachedPage {
     const bytes = Buffer.from(page.body, 'utf8');
     const etag = `"${state.version}-${createHash('sha1').update(bytes).digest('base64url').slice(0, 16)}"`;
@@ -115,6 +117,7 @@ export class PageCache {
       etag,
       lastModified: new Date(Math.floor(this.now() / 1000) * 1000),
       responses: new Map(),
+      compressions: new Map(),
     };
     if (state.version < this.floor || (this.state !== undefined && state.version < this.state.version)) {
       return cached;
