@@ -78,6 +78,20 @@ export function assertSpace(dir: string, neededBytes: number, purpose: string): 
   }
 }
 
+/**
+ * A DiskFullError for `dir` if a failed step's `output` says the disk is full; `shown` is the part
+ * of the output the error shows (all of it by default).
+ */
+export function diskFullError(
+  dir: string,
+  what: string,
+  output: string,
+  shown = output,
+): DiskFullError | undefined {
+  if (!reportsNoSpace(output)) return undefined;
+  return new DiskFullError(dir, filesystemOf(dir), `${what} ran out of space`, shown);
+}
+
 /** Whether a failed step's output says the disk is full (ENOSPC, as the OS, InnoDB or mbstream word it). */
 export function reportsNoSpace(text: string): boolean {
   return /No space left on device|\berror 28\b|errcode: 28\b|errno:? 28\b/i.test(text);

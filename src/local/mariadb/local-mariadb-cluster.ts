@@ -65,14 +65,7 @@ import {
 } from './process-group.js';
 import { describeUser, localRunUser, type RunUser } from './run-user.js';
 import { assertTools } from './tools.js';
-import {
-  assertSpace,
-  footprintBytes,
-  DiskFullError,
-  filesystemOf,
-  INITIAL_DATA_BYTES,
-  reportsNoSpace,
-} from './disk-space.js';
+import { assertSpace, diskFullError, footprintBytes, INITIAL_DATA_BYTES } from './disk-space.js';
 
 /** File the scripts write once a data directory holds a complete server (`READY_MARKER` in common.sh). */
 export const READY_MARKER = '.quire-ready';
@@ -570,14 +563,14 @@ export class LocalMariaDbCluster {
       `--- ${donor.name} (its backups, mariadb-backup's output), ${donor.replicationLog}:`,
       tailFile(donor.replicationLog, 20),
     ].join('\n');
-    if (reportsNoSpace(clone.stdout + clone.stderr)) {
-      return new DiskFullError(spec.dataDir, filesystemOf(spec.dataDir), `the clone ran out of space`, tail);
-    }
-    return new CloneFailedError(
-      spec.name,
-      `${donor.name} (${donor.host}:${donor.clonePort})`,
-      `clone.sh failed after ${Math.round(ms / 1000)} s`,
-      tail,
+    return (
+      diskFullError(spec.dataDir, 'the clone', clone.stdout + clone.stderr, tail) ??
+      new CloneFailedError(
+        spec.name,
+        `${donor.name} (${donor.host}:${donor.clonePort})`,
+        `clone.sh failed after ${Math.round(ms / 1000)} s`,
+        tail,
+      )
     );
   }
 
@@ -648,15 +641,9 @@ export class LocalMariaDbCluster {
   private scriptFailed(spec: LocalNodeSpec, script: string, result: ScriptResult): LocalMariaDbError {
     const status = result.code === null ? `killed by ${result.signal ?? '?'}` : `exit code ${result.code}`;
     const output = lastLines(result.stdout + result.stderr, 30);
-    if (reportsNoSpace(output)) {
-      return new DiskFullError(
-        spec.dataDir,
-        filesystemOf(spec.dataDir),
-        `${script} ran out of space`,
-        output,
-      );
-    }
-    return new ScriptFailedError(spec.name, script, status, output);
+    return (
+      diskFullError(spec.dataDir, script, output) ?? new ScriptFailedError(spec.name, script, status, output)
+    );
   }
 
   /** Wait for probe.sh live and ready, and for the sidecar to listen; fail early when a process exits. */
@@ -675,15 +662,10 @@ export class LocalMariaDbCluster {
         const pids = this.livePids(spec.ordinal);
         if (pids.server === undefined) {
           const tail = tailFile(spec.serverLog, 30);
-          if (reportsNoSpace(tail)) {
-            throw new DiskFullError(
-              spec.dataDir,
-              filesystemOf(spec.dataDir),
-              'MariaDB ran out of space',
-              tail,
-            );
-          }
-          throw new NodeStartError(spec.name, `mariadbd exited (${spec.serverLog}):`, tail);
+          throw (
+            diskFullError(spec.dataDir, 'MariaDB', tail) ??
+            new NodeStartError(spec.name, `mariadbd exited (${spec.serverLog}):`, tail)
+          );
         }
         if (pids.sidecar === undefined) {
           throw new NodeStartError(

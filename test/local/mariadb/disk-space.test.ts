@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   assertSpace,
+  diskFullError,
   footprintBytes,
   DiskFullError,
   filesystemOf,
@@ -35,6 +36,18 @@ describe('disk space of a data directory', () => {
       false,
     );
     expect(reportsNoSpace('Got error 280 from storage engine')).toBe(false);
+  });
+
+  it("turns a failed step's output into a DiskFullError only when it reports a full disk", () => {
+    const output = 'mbstream: write: No space left on device\nclone.sh: mbstream failed';
+    const error = diskFullError(dir, 'the clone', output, '--- clone.sh:\nthe last lines');
+    expect(error).toBeInstanceOf(DiskFullError);
+    expect(error?.message).toMatch(
+      new RegExp(`^not enough disk space for ${dir}: the clone ran out of space, `),
+    );
+    expect(error?.logTail).toBe('--- clone.sh:\nthe last lines');
+    expect(diskFullError(dir, 'init.sh', output)?.logTail).toBe(output);
+    expect(diskFullError(dir, 'init.sh', 'mariadbd: Got error 280 from storage engine')).toBeUndefined();
   });
 
   it('names the filesystem, the space needed and the fix when it does not fit', () => {
