@@ -38,10 +38,7 @@ export function readyResponse(
   page: CachedPage,
   acceptEncoding: string | undefined,
 ): CachedResponse | undefined {
-  const coding = codingFor(page, acceptEncoding);
-  return (
-    page.responses.get(coding) ?? (coding === IDENTITY ? keepResponse(page, IDENTITY, page.bytes) : undefined)
-  );
+  return ready(page, codingFor(page, acceptEncoding));
 }
 
 /**
@@ -53,9 +50,9 @@ export function cachedResponse(
   page: CachedPage,
   acceptEncoding: string | undefined,
 ): CachedResponse | Promise<CachedResponse> {
-  const ready = readyResponse(page, acceptEncoding);
-  if (ready !== undefined) return ready;
   const coding = codingFor(page, acceptEncoding);
+  const response = ready(page, coding);
+  if (response !== undefined) return response;
   let compression = page.compressions.get(coding);
   if (compression === undefined) {
     compression = compress(page.bytes, coding)
@@ -64,6 +61,13 @@ export function cachedResponse(
     page.compressions.set(coding, compression);
   }
   return compression;
+}
+
+/** The response in `coding` if it is made (identity needs no work, so it always is). */
+function ready(page: CachedPage, coding: string): CachedResponse | undefined {
+  return (
+    page.responses.get(coding) ?? (coding === IDENTITY ? keepResponse(page, IDENTITY, page.bytes) : undefined)
+  );
 }
 
 function codingFor(page: CachedPage, acceptEncoding: string | undefined): string {
