@@ -9,6 +9,11 @@ import { PortInUseError } from './errors.js';
 
 /** Ports below this are left to well-known services (3306, 8080, 9090, ...). */
 const LOWEST_CHOSEN_PORT = 10_000;
+/**
+ * Kubernetes' default NodePort range starts here. On a node, kube-proxy takes NodePorts on
+ * loopback at the firewall: a connection to one goes to a Service, and a bind check cannot see it.
+ */
+const NODE_PORT_RANGE_START = 30_000;
 
 /** The kernel's ephemeral range: outgoing connections take their local port from it. */
 export function ephemeralPortRange(): readonly [number, number] {
@@ -25,11 +30,12 @@ export function ephemeralPortRange(): readonly [number, number] {
  * A free port on `host` (and on every address, where the backup port listens), other than those in
  * `exclude`. It is taken below the ephemeral range: a port in that range can be taken at any time
  * as the local port of an outgoing connection, even one to itself (a replica reconnecting to its
- * stopped primary on loopback can connect to its own socket and hold the primary's port).
+ * stopped primary on loopback can connect to its own socket and hold the primary's port). It is
+ * also taken below Kubernetes' NodePort range, for a stack started on a Kubernetes node.
  */
 export async function freePort(host: string, exclude: ReadonlySet<number> = new Set()): Promise<number> {
   const [ephemeralLow] = ephemeralPortRange();
-  const span = ephemeralLow - LOWEST_CHOSEN_PORT;
+  const span = Math.min(ephemeralLow, NODE_PORT_RANGE_START) - LOWEST_CHOSEN_PORT;
   if (span > 1000) {
     for (let attempt = 0; attempt < 100; attempt++) {
       const port = LOWEST_CHOSEN_PORT + Math.floor(Math.random() * span);
