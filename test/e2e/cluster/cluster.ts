@@ -58,8 +58,8 @@ export function clusterInfo(): Cluster {
   const cache = quireCache();
   return {
     kubeconfig: join(cache, 'cluster', 'kubeconfig'),
-    ingressHttpsPort: portFromEnv('QUIRE_INGRESS_HTTPS_PORT', 18443),
-    ingressHttpPort: portFromEnv('QUIRE_INGRESS_HTTP_PORT', 18080),
+    ingressHttpsPort: portFromEnv('QUIRE_INGRESS_HTTPS_PORT', 30443),
+    ingressHttpPort: portFromEnv('QUIRE_INGRESS_HTTP_PORT', 30080),
     ingressClass: 'traefik',
     ingressNamespace: 'traefik',
     storageClass: 'quire-local',

@@ -45,9 +45,11 @@ APISERVER_URL="https://$NODE_IP:$APISERVER_PORT"
 
 INGRESS_CLASS=traefik
 INGRESS_NAMESPACE=traefik
-INGRESS_HTTP_PORT="${QUIRE_INGRESS_HTTP_PORT:-18080}"
-INGRESS_HTTPS_PORT="${QUIRE_INGRESS_HTTPS_PORT:-18443}"
-NODEPORT_RANGE=18000-32767                   # NodePorts exist on 127.0.0.0/8 only (kube-proxy)
+INGRESS_HTTP_PORT="${QUIRE_INGRESS_HTTP_PORT:-30080}"
+INGRESS_HTTPS_PORT="${QUIRE_INGRESS_HTTPS_PORT:-30443}"
+# Kubernetes' default range, NodePorts on 127.0.0.0/8 only (kube-proxy). Local test servers take
+# ports below it (freePort): kube-proxy takes a NodePort at the firewall, unseen by a bind check.
+NODEPORT_RANGE=30000-32767
 STORAGE_CLASS=quire-local
 PROVISIONER_NAME=quire.local/hostpath
 

@@ -7,7 +7,7 @@
 # Everything is cached under ${QUIRE_CACHE:-$HOME/.cache/quire}: binaries (k8s/bin), images
 # (k8s/images, images), PKI and containerd's image store (cluster/). A start with everything
 # cached takes about two minutes; see README.md for what runs where.
-# Env: QUIRE_INGRESS_HTTP_PORT / QUIRE_INGRESS_HTTPS_PORT (default 18080 / 18443),
+# Env: QUIRE_INGRESS_HTTP_PORT / QUIRE_INGRESS_HTTPS_PORT (default 30080 / 30443),
 #      QUIRE_SKIP_DEPS=1 (do not check/install the Debian packages).
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -58,6 +58,10 @@ trap on_exit EXIT
 
 if [[ -f $KUBECONFIG_ADMIN ]] && cluster_running; then
   log "cluster already running (kubeconfig $KUBECONFIG_ADMIN)"
+  # A cluster started with other ingress ports (an override, or an older default) keeps them.
+  running_ports=$(kubectl_admin -n "$INGRESS_NAMESPACE" get service traefik -o jsonpath='{.spec.ports[*].nodePort}' 2>/dev/null || true)
+  [[ $running_ports == "$INGRESS_HTTP_PORT $INGRESS_HTTPS_PORT" ]] ||
+    die "the running cluster's ingress is on NodePorts '${running_ports:-none}', not $INGRESS_HTTP_PORT $INGRESS_HTTPS_PORT: restart it (test/e2e/cluster/down.sh, then up.sh) or set QUIRE_INGRESS_HTTP_PORT / QUIRE_INGRESS_HTTPS_PORT to its ports"
   # Image tars built since the start still get imported (unchanged ones are skipped quickly).
   import_images
   exit 0
