@@ -29,9 +29,10 @@ export interface CachedPage {
   readonly route: string;
   readonly statusCode: number;
   readonly contentType: string;
-  readonly body: string;
   /** The body in UTF-8, encoded once: a hit sends these bytes, not the string again. */
   readonly bytes: Buffer;
+  /** The body as text, decoded from `bytes` when asked (the page is not kept twice). */
+  readonly body: string;
   /** The ETag of `bytes` (each compressed response has its own, derived from it). */
   readonly etag: string;
   readonly lastModified: Date;
@@ -112,8 +113,13 @@ export class PageCache {
     const bytes = Buffer.from(page.body, 'utf8');
     const etag = `"${state.version}-${createHash('sha1').update(bytes).digest('base64url').slice(0, 16)}"`;
     const cached: CachedPage = {
-      ...page,
+      route: page.route,
+      statusCode: page.statusCode,
+      contentType: page.contentType,
       bytes,
+      get body() {
+        return bytes.toString('utf8');
+      },
       etag,
       lastModified: new Date(Math.floor(this.now() / 1000) * 1000),
       responses: new Map(),
