@@ -11,16 +11,12 @@
 set -euo pipefail
 pkgs=(containerd runc containernetworking-plugins iptables nftables conntrack socat ethtool mmdebstrap openssl
   patch curl ca-certificates iproute2 util-linux mount procps)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [[ ${#missing[@]} -eq 0 ]]; then
+# shellcheck source=../../../tools/lib/debian-packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../../tools/lib/debian-packages.sh"
+if [[ -z "$(missing_debian_packages "${pkgs[@]}")" ]]; then
   echo "deps: all ${#pkgs[@]} packages present"
   exit 0
 fi
-echo "deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# --no-install-recommends: containerd recommends nothing we need; we never start it through systemd.
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# --no-install-recommends (the helper's): containerd recommends nothing we need; we never start it
+# through systemd.
+install_debian_packages "${pkgs[@]}"
