@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Listr } from 'listr2';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { planUp, writeUpTimings, type UpPhase, type UpTimings } from '../local/stack/index.js';
+import { quireCommand } from './command-name.js';
 import { readConfig, type ConfigOptions } from './config-option.js';
 import { quireDirectory, withLocalOptions } from './local-options.js';
 
@@ -94,6 +95,7 @@ export function upCommand(): Command {
         totalMs,
         steps,
       });
+      const quire = quireCommand();
       const lines = [
         '',
         `Quire is up in ${(totalMs / 1000).toFixed(1)}s: ${result.url}`,
@@ -107,8 +109,8 @@ export function upCommand(): Command {
               `    email:    ${result.ownerLogin.email}`,
               `    password: ${result.ownerLogin.password}   (shown this once; change it under Account)`,
             ]),
-        '  See it run: quire local status, quire logs [component] [-f]',
-        '  Stop it: quire down (data kept), quire down --purge (data removed)',
+        `  See it run: ${quire} local status, ${quire} logs [component] [-f]`,
+        `  Stop it: ${quire} down (data kept), ${quire} down --purge (data removed)`,
         '',
       ];
       process.stdout.write(lines.join('\n'));
