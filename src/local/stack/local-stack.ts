@@ -26,7 +26,6 @@ import { assertTools } from '../mariadb/tools.js';
 import { withDbLock } from './db-lock.js';
 import { openStackCluster, stackToolPath } from './stack-cluster.js';
 import { LocalStackError } from './errors.js';
-import { readCountsByOrdinal } from './read-counts.js';
 import { selfCommand } from './self-command.js';
 import { loadStackPasswords, type StackPasswords } from './stack-passwords.js';
 import { ensureStackDirs, stackPaths, type StackPaths } from './stack-paths.js';
@@ -111,10 +110,17 @@ export function runningSupervisor(paths: StackPaths): SupervisorState | undefine
 async function stopSupervisor(paths: StackPaths): Promise<void> {
   const state = readJson<SupervisorState>(paths.supervisorStateFile);
   if (state === undefined) return;
+  const ours = (pid: number): boolean => /supervise|serve/.test(commandLine(pid)?.join(' ') ?? '');
+  // The supervisor alone first: it takes the workers' last read counts, then stops them itself.
+  if (ours(state.pid)) {
+    process.kill(state.pid, 'SIGTERM');
+    await waitForGroupsToEnd([state.pid], 20_000);
+  }
+  // Then whatever is left of its group, and workers a killed supervisor left.
   const pids = [
     state.pid,
     ...state.workers.flatMap((worker) => (worker.pid === undefined ? [] : [worker.pid])),
-  ].filter((pid) => /supervise|serve/.test(commandLine(pid)?.join(' ') ?? ''));
+  ].filter(ours);
   for (const pid of pids) signalGroup(pid, 'SIGTERM');
   for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
   if (!(await waitForGroupsToEnd(pids, 20_000))) {
@@ -405,7 +411,10 @@ export interface ComponentStatus {
   /** Seconds behind the primary (replicas). */
   readonly lagSeconds: number | null;
   readonly gtid: string | null;
-  /** Reads it served (DB nodes), summed over the running workers' metrics. */
+  /**
+   * Reads it served (DB nodes): the supervisor's tally over the workers' processes, so it never
+   * goes down when one restarts; up to ~2 s old.
+   */
   readonly reads: number | null;
   readonly detail?: string;
 }
@@ -423,9 +432,6 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
   const components: ComponentStatus[] = [];
   const supervisor = existsSync(paths.dir) ? runningSupervisor(paths) : undefined;
   const state = existsSync(paths.dir) ? readClusterState(`${paths.dbDir}/cluster.json`) : undefined;
-  const reads = await readCountsByOrdinal(
-    supervisor?.workers.filter((worker) => worker.status === 'ready').map((worker) => worker.port) ?? [],
-  );
   if (state !== undefined && existsSync(paths.passwordsFile)) {
     const passwords = loadStackPasswords(paths);
     await withDbLock(paths.dbLockDir, async () => {
@@ -464,7 +470,7 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
           restarts: supervisor?.db[node.ordinal]?.restarts ?? null,
           lagSeconds: replication?.secondsBehindMaster ?? null,
           gtid: report?.gtidCurrentPos ?? null,
-          reads: supervisor === undefined ? null : (reads.get(node.ordinal) ?? 0),
+          reads: supervisor === undefined ? null : (supervisor.reads?.[node.ordinal] ?? 0),
           ...(detail === undefined ? {} : { detail }),
         });
       }

@@ -29,6 +29,8 @@ export interface StackPaths {
   /** What the supervisor runs now: pids, ports, restarts (written by the supervisor). */
   readonly supervisorStateFile: string;
   readonly supervisorLog: string;
+  /** Reads per DB node so far, over worker processes (ReadTally; written by the supervisor, kept by down). */
+  readonly readCountsFile: string;
   /** The owner's first login, handed from the first worker to `quire up` (mode 0600, removed once shown). */
   readonly ownerLoginFile: string;
   /** What the last successful `quire up` took, step by step (UpTimings). */
@@ -53,6 +55,7 @@ export function stackPaths(dir: string): StackPaths {
     planFile: join(base, 'plan.json'),
     supervisorStateFile: join(base, 'supervisor.json'),
     supervisorLog: join(logDir, 'supervisor.log'),
+    readCountsFile: join(base, 'read-counts.json'),
     ownerLoginFile: join(base, 'owner-login.txt'),
     dbLockDir: join(base, 'db.lock'),
     upTimingsFile: join(base, 'up-timings.json'),

@@ -52,6 +52,8 @@ export interface SupervisorState {
   readonly proxyListening: boolean;
   readonly workers: readonly WorkerState[];
   readonly db: readonly DbNodeSupervision[];
+  /** Reads per DB ordinal so far (ReadTally.totals(), up to ~2 s old); absent from an older supervisor. */
+  readonly reads?: Readonly<Record<number, number>>;
 }
 
 export function writeJson(file: string, value: unknown): void {

@@ -4,12 +4,14 @@
  * until ready so that it migrates and creates the owner, then the others) and restarts a worker
  * that exits, with backoff (1 s, doubling to 30 s; reset after 30 s of good running). Every 5 s it
  * also restarts a DB node whose server died, by the same LocalMariaDbCluster `quire up` uses.
- * What runs is written to supervisor.json for `quire local status`.
+ * Every 2 s it tallies the reads the ready workers count (ReadTally, kept in read-counts.json).
+ * What runs, and the reads, are written to supervisor.json for `quire local status`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { get } from 'node:http';
 import { withDbLock } from './db-lock.js';
+import { loadReadTotals, ReadTally, saveReadTotals, workerReadCounts } from './read-counts.js';
 import { openStackCluster } from './stack-cluster.js';
 import { loadStackPasswords } from './stack-passwords.js';
 import { stackPaths, workerLog } from './stack-paths.js';
@@ -28,6 +30,7 @@ const MAX_BACKOFF_MS = 30_000;
 /** A worker that ran this long before exiting starts its next backoff from the first step. */
 const GOOD_RUN_MS = 30_000;
 const DB_CHECK_MS = 5000;
+const READS_SCRAPE_MS = 2000;
 
 /** The marker of the owner's one-time login in the first worker's stderr (start-server.ts). */
 const OWNER_MARKER = 'Quire owner account created.';
@@ -77,6 +80,9 @@ export async function runSupervisor(stateDir: string): Promise<void> {
     startedAt: 0,
     failures: 0,
   }));
+  // The previous supervisors' totals: their workers are gone (quire up stops them before starting this one).
+  const tally = new ReadTally(loadReadTotals(paths.readCountsFile));
+  let savedReads = JSON.stringify(tally.totals());
 
   const save = (): void => {
     if (stopping) return;
@@ -87,6 +93,7 @@ export async function runSupervisor(stateDir: string): Promise<void> {
       proxyListening: running.proxy !== undefined,
       workers: workers.map((worker) => worker.state),
       db,
+      reads: tally.totals(),
     };
     writeJson(paths.supervisorStateFile, state);
   };
@@ -126,6 +133,8 @@ export async function runSupervisor(stateDir: string): Promise<void> {
     });
     child.once('exit', (code, signal) => {
       worker.child = undefined;
+      // Its counts die with it: keep the last seen (also when stopping, after the last scrape).
+      if (child.pid !== undefined) tally.retire(child.pid);
       if (stopping) return;
       const how = signal === null ? `exit ${code ?? '?'}` : `signal ${signal}`;
       worker.failures = Date.now() - worker.startedAt > GOOD_RUN_MS ? 0 : worker.failures + 1;
@@ -185,6 +194,39 @@ export async function runSupervisor(stateDir: string): Promise<void> {
     });
   };
 
+  /** Observe each ready worker's read counts; persist and publish the totals when they changed. */
+  const scrapeReads = async (): Promise<void> => {
+    await Promise.all(
+      workers.map(async (worker) => {
+        const child = worker.child;
+        const pid = child?.pid;
+        if (pid === undefined || worker.state.status !== 'ready') return;
+        const counts = await workerReadCounts(worker.state.port);
+        // A process that exited meanwhile is retired already: a late answer must not count it twice.
+        if (counts !== undefined && worker.child === child) tally.observe(pid, counts);
+      }),
+    );
+    const reads = JSON.stringify(tally.totals());
+    if (reads === savedReads) return;
+    try {
+      // Totals, not only the retired part (retiring leaves them as they are): were this supervisor
+      // killed, the next one starts from them.
+      saveReadTotals(paths.readCountsFile, tally.totals());
+      savedReads = reads;
+      save();
+    } catch (error) {
+      log(`keeping the read counts failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const readsLoop = async (): Promise<void> => {
+    while (!stopping) {
+      await new Promise((resolve) => setTimeout(resolve, READS_SCRAPE_MS));
+      if (isStopping()) return;
+      await scrapeReads();
+    }
+  };
+
   const dbLoop = async (): Promise<void> => {
     while (!stopping) {
       await new Promise((resolve) => setTimeout(resolve, DB_CHECK_MS));
@@ -202,6 +244,8 @@ export async function runSupervisor(stateDir: string): Promise<void> {
     log(`${signal}: stopping the proxy and the web workers`);
     stopping = true;
     for (const worker of workers) clearTimeout(worker.timer);
+    // The workers' last counts before they end (each is retired as it exits).
+    await scrapeReads();
     const exits = workers.map((worker) => {
       const child = worker.child;
       if (child === undefined || child.exitCode !== null) return Promise.resolve();
@@ -245,4 +289,5 @@ export async function runSupervisor(stateDir: string): Promise<void> {
   }
   for (const worker of others) start(worker);
   void dbLoop();
+  void readsLoop();
 }

@@ -39,6 +39,16 @@ describe('quire up', { timeout: 240_000 }, () => {
     if (found === undefined) throw new Error(`no ${name} in ${JSON.stringify(stack.components)}`);
     return found;
   };
+  /** A component's pid, checked first: kill(0) or kill(-0) would signal this test runner's group. */
+  const pidOf = (stack: LocalStackStatus, name: string): number => {
+    const pid = component(stack, name).pid;
+    if (pid === null || !Number.isInteger(pid) || pid <= 1) {
+      throw new Error(`${name} has no pid to signal: ${String(pid)}`);
+    }
+    return pid;
+  };
+  /** The replica's reads as status shows them: the supervisor's tally, up to ~2 s old. */
+  const replicaReads = async (): Promise<number> => component(await status(), 'quire-mariadb-1').reads ?? 0;
   const visitor = (): HttpsVisitor => new HttpsVisitor(HOST, httpsPort, ca);
 
   beforeAll(async () => {
@@ -158,15 +168,15 @@ describe('quire up', { timeout: 240_000 }, () => {
       async () => (await visitor().get('/')).body.includes(title),
       10_000,
     );
-    // The public pages were read from the replica: the status counts its reads.
-    const stack = await status();
-    expect(component(stack, 'quire-mariadb-1').reads).toBeGreaterThan(0);
+    // The public pages were read from the replica: the status counts its reads (tallied every ~2 s).
+    await eventually('reads counted on the replica', async () => (await replicaReads()) > 0, 10_000);
   });
 
-  it('restarts a worker killed with SIGKILL, and shows the restart', async () => {
-    const pid = component(await status(), 'web-1').pid;
-    expect(pid).toBeTypeOf('number');
-    process.kill(pid ?? 0, 'SIGKILL');
+  it('restarts a worker killed with SIGKILL, and shows the restart; the reads do not go down', async () => {
+    const readsBefore = await replicaReads();
+    expect(readsBefore).toBeGreaterThan(0);
+    const pid = pidOf(await status(), 'web-1');
+    process.kill(pid, 'SIGKILL');
     await eventually(
       'web-1 restarted and ready',
       async () => {
@@ -176,11 +186,13 @@ describe('quire up', { timeout: 240_000 }, () => {
       60_000,
     );
     expect(component(await status(), 'web-1').detail).toBe('last exit: signal SIGKILL');
+    // The killed process's counts are gone with it; the supervisor's tally keeps them.
+    expect(await replicaReads()).toBeGreaterThanOrEqual(readsBefore);
   });
 
   it('restarts a replica killed with SIGKILL; it catches up', async () => {
-    const pid = component(await status(), 'quire-mariadb-1').pid;
-    process.kill(-(pid ?? 0), 'SIGKILL');
+    const pid = pidOf(await status(), 'quire-mariadb-1');
+    process.kill(-pid, 'SIGKILL');
     await eventually(
       'the replica restarted and replicating',
       async () => {
@@ -206,7 +218,8 @@ describe('quire up', { timeout: 240_000 }, () => {
     expect(component(stack, 'quire-mariadb-1').gtid).toBe(component(stack, 'quire-mariadb-0').gtid);
   });
 
-  it('keeps the data over down and up; up again leaves running parts alone', async () => {
+  it('keeps the data and the read counts over down and up; up again leaves running parts alone', async () => {
+    const readsBefore = await replicaReads();
     const down = await cli('down');
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toContain('data kept');
@@ -215,6 +228,7 @@ describe('quire up', { timeout: 240_000 }, () => {
     expect(up.code, up.stderr + up.stdout).toBe(0);
     expect(up.stdout).not.toMatch(/password:/);
     expect((await visitor().get('/')).body).toContain(title);
+    expect(await replicaReads()).toBeGreaterThanOrEqual(readsBefore);
     const before = component(await status(), 'web-0').pid;
     const again = await cli('up');
     expect(again.code).toBe(0);
