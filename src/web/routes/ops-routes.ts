@@ -1,7 +1,10 @@
 /**
- * Probes and metrics. /healthz: the process answers. /readyz: the primary answers and every
- * migration is applied (a pod without them must not get traffic). /metrics: Prometheus text, not
- * to requests that came through a proxy.
+ * Probes and metrics. /healthz: the process answers. /readyz: every migration is applied (a pod
+ * without them must not get traffic) and some database node can serve the pages. It does not
+ * need the primary once the migrations were seen applied: while the primary is down, the pages
+ * still come from the replicas and writes get a 503 page, and a probe that failed with the primary
+ * would take every web pod out of its Service for the whole outage. /metrics: Prometheus text,
+ * not to requests that came through a proxy.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
@@ -18,6 +21,9 @@ const readiness = z.object({
 
 export function opsRoutes(registry: Registry): FastifyPluginAsyncZod {
   return (app) => {
+    // Migrations are never undone, so once this process has seen them all applied, an
+    // unreachable primary cannot make them pending again.
+    let migrationsSeenApplied = false;
     app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({
       status: 'ok' as const,
     }));
@@ -32,11 +38,14 @@ export function opsRoutes(registry: Registry): FastifyPluginAsyncZod {
         try {
           pending = await pendingMigrations(app.quire.db, { migrations: WEB_MIGRATIONS });
           primary = 'up';
+          if (pending.length === 0) migrationsSeenApplied = true;
         } catch (error) {
           pending = [];
           primary = `down: ${error instanceof Error ? error.message : String(error)}`;
         }
-        const ready = primary === 'up' && pending.length === 0;
+        const servesPages = primary === 'up' || health.replicas.some((replica) => replica.healthy);
+        const migrated = primary === 'up' ? pending.length === 0 : migrationsSeenApplied;
+        const ready = migrated && servesPages;
         reply.code(ready ? 200 : 503).header('cache-control', 'no-store');
         return {
           ready,
