@@ -31,9 +31,10 @@ import { commentRoutes } from './routes/comment-routes.js';
 import { feedRoutes } from './routes/feed-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
+import { slugRoutesNotFound } from './routes/route-schemas.js';
 import { PageCache } from './services/page-cache.js';
 import { readContentState } from './services/public-content.js';
-import { loadStylesheet } from './stylesheet.js';
+import { loadFavicon, loadStylesheet } from './stylesheet.js';
 import type { Tables } from './tables.js';
 import type { WebAppSettings } from './web-app-settings.js';
 
@@ -81,6 +82,11 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     genReqId: requestId,
     // A post's Markdown can be long; uploads have their own limit.
     bodyLimit: 2 * 1024 * 1024,
+    // Fastify answers a longer path parameter itself (414, in JSON, before any hook; its default
+    // is 100). Up to 2048 characters (a URL length browsers and CDNs commonly allow), a long
+    // segment reaches the routes and gets the site's pages: a slug route's not-found page. The
+    // limit guards regex parameters, which the routes do not have.
+    routerOptions: { maxParamLength: 2048 },
     // One access line per request (request-observation.ts) instead of Fastify's two: they were a
     // quarter of the CPU time of a cached page.
     disableRequestLogging: true,
@@ -89,6 +95,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   app.setSerializerCompiler(serializerCompiler);
 
   const stylesheet = loadStylesheet();
+  const favicon = loadFavicon();
   const now = options.now ?? (() => new Date());
   const cache = settings.pageCache.enabled
     ? new PageCache({
@@ -142,6 +149,7 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     cache,
     now,
     stylesheet: stylesheet.url,
+    favicon: favicon.url,
     pageCacheRequests,
   });
   await app.register(errorPages);
@@ -176,6 +184,16 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
       .header('cache-control', `public, max-age=${YEAR_SECONDS}, immutable`);
     return stylesheet.css;
   });
+  app.get(favicon.url, (_request, reply) => {
+    reply.type('image/svg+xml').header('cache-control', `public, max-age=${YEAR_SECONDS}, immutable`);
+    return favicon.svg;
+  });
+  // Where browsers and crawlers look when a page names no icon. Not for ever: the icon's URL
+  // changes with its content.
+  app.get('/favicon.ico', (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=86400');
+    return reply.redirect(favicon.url, 302);
+  });
   // Media files are named by their content hash: they never change.
   mkdirSync(settings.mediaDir, { recursive: true });
   await app.register(fastifyStatic, {
@@ -188,6 +206,8 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     maxAge: YEAR_SECONDS * 1000,
   });
 
+  // Before the routes: it sees each route as it is added.
+  app.addHook('onRoute', slugRoutesNotFound);
   await app.register(opsRoutes(options.metrics));
   await app.register(feedRoutes);
   await app.register(adminAuthRoutes);

@@ -164,7 +164,12 @@ export async function sendPage(
   const { state, page } = await read(request, async (db) => {
     const contentState = await readContentState(db, now);
     const site = await readSiteSettings(db);
-    const view: ViewContext = { site, publicUrl: quire.settings.publicUrl, stylesheet: quire.stylesheet };
+    const view: ViewContext = {
+      site,
+      publicUrl: quire.settings.publicUrl,
+      stylesheet: quire.stylesheet,
+      favicon: quire.favicon,
+    };
     return { state: contentState, page: await render(db, { view, now }) };
   });
   const statusCode = page.statusCode ?? 200;

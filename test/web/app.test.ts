@@ -3,7 +3,8 @@
  * the primary, an author sees their post at once while the replica applies nothing
  * (read-your-writes), comments wait for moderation and lose their scripts, forms without a CSRF
  * token are refused, the page cache is invalidated across processes, a stopped replica leaves the
- * read pool, and a killed primary gives a 503 page until it is back, with no restart of the app.
+ * read pool, and a killed primary gives a 503 page until it is back (the app staying ready: the
+ * replica serves the pages), with no restart of the app.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -191,6 +192,7 @@ describe('the web app on a real primary and replica', () => {
     expect(home.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(home.body).toMatch(/<link rel="canonical" href="http:\/\/blog.test\/" ?\/?>/);
     expect(home.headers['content-security-policy']).toContain("script-src 'none'");
+    expect(home.headers['content-security-policy']).toContain("connect-src 'self'");
     expect(home.headers['x-content-type-options']).toBe('nosniff');
     expect(await metric(second.registry, 'quire_db_reads_total', { pool: 'replica-1' })).toBeGreaterThan(0);
     expect(await metric(second.registry, 'quire_db_reads_total', { pool: 'primary' })).toBe(before);
@@ -213,7 +215,18 @@ describe('the web app on a real primary and replica', () => {
       'Sitemap: http://blog.test/sitemap.xml',
     );
     expect((await second.app.inject({ url: '/no/such/page' })).statusCode).toBe(404);
-    expect((await second.app.inject({ url: '/Bad_Slug' })).statusCode).toBe(400);
+    // A path whose slug cannot be one is no page: the not-found page, never cached.
+    const cacheRequests = () => metric(second.registry, 'quire_page_cache_requests_total');
+    const cacheRequestsBefore = await cacheRequests();
+    for (const url of ['/Bad_Slug', '/Bad_Slug', '/favicon.png', '/tag/Bad_Slug']) {
+      const missing = await second.app.inject({ url });
+      expect(missing.statusCode, url).toBe(404);
+      expect(missing.headers['cache-control']).toBe('no-store');
+      expect(missing.body).toContain('There is nothing at this address.');
+    }
+    expect(await cacheRequests()).toBe(cacheRequestsBefore);
+    const icon = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)"/.exec(home.body)?.[1] ?? '';
+    expect((await second.app.inject({ url: icon })).statusCode).toBe(200);
   });
 
   it('an author sees their new post at once while the replica applies nothing (read-your-writes)', async () => {
@@ -474,6 +487,16 @@ describe('the web app on a real primary and replica', () => {
       await eventually('the front to serve the new description', async () =>
         (await get()).body.toString('utf8').includes('Seen through the front.'),
       );
+
+      // A path that is no page reaches Fastify every time, and is never cached.
+      const reachedFastify = fastifyRequests;
+      for (let i = 0; i < 2; i++) {
+        const missing = await httpRequest(port, '/Bad_Slug', { headers: { 'x-test-client': 'http' } });
+        expect(missing.statusCode).toBe(404);
+        expect(missing.headers['cache-control']).toBe('no-store');
+        expect(missing.headers['content-security-policy']).toBe(home.headers['content-security-policy']);
+      }
+      expect(fastifyRequests).toBe(reachedFastify + 2);
     } finally {
       await served.app.close();
       await served.db.close();
@@ -609,6 +632,8 @@ describe('the web app on a real primary and replica', () => {
   it('a killed primary: writes get a 503 page, pages still come from the replica, and writes resume when it is back', async () => {
     const settingsPage = await author.get('/admin/settings');
     const token = csrfToken(settingsPage.body);
+    // `second` checks the nodes every 200 ms (`first` only once an hour).
+    expect((await second.app.inject({ url: '/readyz' })).statusCode).toBe(200);
     await test.cluster.killNode(0, 'SIGKILL');
     try {
       const refused = await author.post('/admin/settings', {
@@ -620,8 +645,22 @@ describe('the web app on a real primary and replica', () => {
       expect(refused.headers['retry-after']).toBe('5');
       expect(refused.body).toContain('nothing was saved');
       expect((await second.app.inject({ url: '/hello-from-the-primary' })).statusCode).toBe(200);
-      const ready = await first.app.inject({ url: '/readyz' });
-      expect(ready.statusCode).toBe(503);
+      // Still ready: the replica serves the pages, so the pod must stay in its Service.
+      const ready = await second.app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      const readiness = ready.json<{ ready: boolean; primary: string }>();
+      expect(readiness.ready).toBe(true);
+      expect(readiness.primary).toMatch(/^down: /);
+      // With the replica out of the read pool as well, no node serves the pages: not ready.
+      await onReplica('STOP SLAVE SQL_THREAD');
+      try {
+        await eventually(
+          'the pod to stop being ready',
+          async () => (await second.app.inject({ url: '/readyz' })).statusCode === 503,
+        );
+      } finally {
+        await onReplica('START SLAVE SQL_THREAD');
+      }
     } finally {
       await test.cluster.startNode(0);
     }

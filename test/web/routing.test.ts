@@ -1,7 +1,8 @@
 /**
  * Routing and input checks that answer before any query, on an app whose database is not
- * reachable at all (a closed port): validation errors, CSRF refusals, the login redirect, probes,
- * assets, and the 503 page a page needing the database gets.
+ * reachable at all (a closed port): validation errors, paths whose slug cannot be one (the
+ * not-found page), CSRF refusals, the login redirect, probes, assets, the security headers, and
+ * the 503 page a page needing the database gets.
  */
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -79,17 +80,68 @@ describe('routing without a database', () => {
   });
 
   it.each([
-    ['/Not_A_Slug', 'slug: must be a slug'],
     ['/?page=0', 'page: Too small'],
     ['/?page=two', 'page: Invalid input'],
     ['/?unknown=1', 'querystring: Unrecognized key'],
-    ['/tag/a%20b', 'slug: must be a slug'],
+    ['/tag/news?page=abc', 'page: Invalid input'],
+    ['/author/owner?page=0', 'page: Too small'],
     ['/admin/posts/abc', 'id: Invalid input'],
   ])('GET %s is a 400 page naming the field', async (url, field) => {
     const response = await app.inject({ url });
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(response.body).toContain(field);
+  });
+
+  // No query runs for them: the database is unreachable here, so a query would give a 503.
+  it.each([
+    ['GET', '/anything.html'],
+    ['GET', '/Some_Upper'],
+    ['GET', '/Not_A_Slug'],
+    ['GET', `/${'a'.repeat(192)}`],
+    ['GET', `/tag/${'A'.repeat(150)}`],
+    ['GET', '/tag/a%20b'],
+    ['GET', '/tag/Bad_Tag?page=2'],
+    ['GET', '/author/first.last'],
+    ['GET', '/Some_Upper/comment'],
+    ['HEAD', '/anything.html'],
+    ['POST', '/Some_Upper/comment'],
+  ] as const)('%s %s, whose slug cannot be one, is the not-found page', async (method, url) => {
+    const response = await app.inject({
+      method,
+      url,
+      ...(method === 'POST' && {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'name=x&body=y',
+      }),
+    });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('no-store');
+    if (method !== 'HEAD') expect(response.body).toContain('There is nothing at this address.');
+  });
+
+  it('serves a favicon: linked from every page, immutable, and /favicon.ico leads to it', async () => {
+    const page = await app.inject({ url: '/anything.html' });
+    const href = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    expect(href).toMatch(/^\/assets\/favicon\.[0-9a-f]{12}\.svg$/);
+    const icon = await app.inject({ url: href });
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
+    expect(icon.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(icon.body).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const ico = await app.inject({ url: '/favicon.ico' });
+    expect(ico.statusCode).toBe(302);
+    expect(ico.headers.location).toBe(href);
+    expect(ico.headers['cache-control']).toBe('public, max-age=86400');
+  });
+
+  it('sends a Content-Security-Policy that forbids scripts and allows fetches from the site itself', async () => {
+    const response = await app.inject({ url: '/healthz' });
+    expect(response.headers['content-security-policy']).toBe(
+      "default-src 'none';style-src 'self';img-src 'self' https:;form-action 'self';frame-ancestors 'none';" +
+        "base-uri 'none';script-src 'none';connect-src 'self'",
+    );
   });
 
   it.each(['/admin/login', '/admin/settings', '/admin/comments/1', '/some-post/comment', '/admin/posts'])(

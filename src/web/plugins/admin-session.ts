@@ -46,7 +46,7 @@ export async function adminPage(request: FastifyRequest, reply: FastifyReply): P
   if (user === undefined) throw new Error(`${request.url} rendered an admin page without requireRole`);
   const site = await read(request, readSiteSettings);
   return {
-    view: { site, publicUrl: quire.settings.publicUrl, stylesheet: quire.stylesheet },
+    view: { site, publicUrl: quire.settings.publicUrl, stylesheet: quire.stylesheet, favicon: quire.favicon },
     user,
     csrfToken: reply.generateCsrf(),
   };

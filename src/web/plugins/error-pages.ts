@@ -22,7 +22,12 @@ function page(
   const { quire } = request.server;
   reply.code(statusCode).type(HTML).header('cache-control', 'no-store');
   return messagePage(
-    { site: DEFAULT_SITE_SETTINGS, publicUrl: quire.settings.publicUrl, stylesheet: quire.stylesheet },
+    {
+      site: DEFAULT_SITE_SETTINGS,
+      publicUrl: quire.settings.publicUrl,
+      stylesheet: quire.stylesheet,
+      favicon: quire.favicon,
+    },
     title,
     message,
   ).toString();

@@ -32,6 +32,8 @@ export interface WebContext {
   readonly now: () => Date;
   /** URL of the stylesheet (its content hash in the name, so it can be cached for a year). */
   readonly stylesheet: string;
+  /** URL of the site's icon (named by its content hash as well). */
+  readonly favicon: string;
   /** Anonymous page requests by cache outcome: hit, miss, bypass (not anonymous, or not cacheable). */
   readonly pageCacheRequests: Counter<'result'>;
 }

@@ -94,7 +94,10 @@ export const adminPostRoutes: FastifyPluginAsyncZod = (app) => {
           'post.updated_at',
           'user.name as author_name',
         ])
+        // A total order: `updated_at` keeps whole seconds, and posts saved in the same second
+        // would come in any order, a different one from view to view.
         .orderBy('post.updated_at', 'desc')
+        .orderBy('post.id', 'desc')
         .limit(200);
       if (page.user.role === 'author') query = query.where('post.author_id', '=', page.user.id);
       return query.execute();

@@ -1,6 +1,6 @@
 /**
  * The page shell of every public and admin page: meta tags (description, canonical URL, Open
- * Graph), the stylesheet, a skip link, header navigation and footer.
+ * Graph), the stylesheet and icon, a skip link, header navigation and footer.
  */
 import type { SiteSettings } from '../services/public-content.js';
 import { escapeHtml, html, type SafeHtml } from './html.js';
@@ -12,6 +12,8 @@ export interface ViewContext {
   readonly publicUrl: URL;
   /** URL of the stylesheet, with its content hash in the name. */
   readonly stylesheet: string;
+  /** URL of the site's icon, with its content hash in the name. */
+  readonly favicon: string;
 }
 
 export interface PageMeta {
@@ -56,6 +58,7 @@ export function layout(context: ViewContext, meta: PageMeta, body: SafeHtml, nav
           href="${absoluteUrl(context, '/rss.xml')}"
         />
         <link rel="stylesheet" href="${context.stylesheet}" />
+        <link rel="icon" type="image/svg+xml" href="${context.favicon}" />
       </head>
       <body>
         <a class="skip-link" href="#content">Skip to content</a>
