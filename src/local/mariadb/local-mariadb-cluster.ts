@@ -49,7 +49,7 @@ import {
   type LocalNodeSpec,
   type NodePorts,
 } from './node-spec.js';
-import { parseNodeReport, type NodeReport } from './node-report.js';
+import { parseNodeReport, type NodeReport } from '../../k8s/database/node-report.js';
 import { assertPortFree, freePort, isListening } from './ports.js';
 import {
   commandLine,

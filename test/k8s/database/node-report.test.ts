@@ -1,13 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { parseNodeReport } from '../../../src/local/mariadb/node-report.js';
+import { parseNodeReport, writeProtection } from '../../../src/k8s/database/node-report.js';
 
 describe('parseNodeReport', () => {
   it('reads a primary (no replication)', () => {
     expect(parseNodeReport('read_only=0\ngtid_current_pos=0-100-7\n')).toEqual({
       readOnly: false,
       gtidCurrentPos: '0-100-7',
+      semiSync: {
+        primaryEnabled: false,
+        primaryActive: false,
+        ackingReplicas: 0,
+        commitsWithoutAck: 0,
+        replicaEnabled: false,
+      },
       raw: { read_only: '0', gtid_current_pos: '0-100-7' },
     });
+  });
+
+  it.each([
+    { case: 'acked by a replica', enabled: '1', status: 'ON', protection: 'semi-sync' },
+    { case: 'fallen back to async', enabled: '1', status: 'OFF', protection: 'fell-back' },
+    { case: 'configured async', enabled: '0', status: 'OFF', protection: 'async' },
+  ] as const)('tells whether a primary $case protects its writes', ({ enabled, status, protection }) => {
+    const report = parseNodeReport(
+      `read_only=0\nsemi_sync_master_enabled=${enabled}\nsemi_sync_slave_enabled=0\n` +
+        `semi_sync_master_clients=1\nsemi_sync_master_no_tx=3\nsemi_sync_master_status=${status}\n`,
+    );
+    expect(report.semiSync).toMatchObject({ ackingReplicas: 1, commitsWithoutAck: 3 });
+    expect(writeProtection(report.semiSync)).toBe(protection);
   });
 
   it.each([
