@@ -57,6 +57,9 @@ export function localCommand(): Command {
           status.components.length === 0
             ? `no local stack in ${status.stateDir}; start it with quire up`
             : formatTable(header, status.components.map(row)),
+          ...status.components.flatMap((component) =>
+            component.writes === undefined ? [] : [`  ${component.component}: ${component.writes.summary}`],
+          ),
           ...(status.url === null ? [] : [`\nURL: ${status.url}`]),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);

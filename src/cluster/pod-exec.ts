@@ -57,13 +57,3 @@ export async function execInPod(
       });
   });
 }
-
-/** `key=value` lines as a record. */
-export function parseKeyValues(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const at = line.indexOf('=');
-    if (at > 0) values[line.slice(0, at)] = line.slice(at + 1).trim();
-  }
-  return values;
-}

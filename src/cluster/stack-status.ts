@@ -4,11 +4,16 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { QuireConfig } from '../config/schema.js';
+import {
+  describeWriteProtection,
+  parseNodeReport,
+  type SemiSyncReport,
+} from '../k8s/database/node-report.js';
 import { scriptCommand } from '../k8s/database/pod-scripts.js';
 import { quireNames, selectorLabels } from '../k8s/names.js';
 import { formatTable } from '../util/table.js';
 import { describeError, statusCode, type ClusterConnection } from './connection.js';
-import { execInPod, parseKeyValues } from './pod-exec.js';
+import { execInPod } from './pod-exec.js';
 import { podProblem } from './wait.js';
 
 export interface PodState {
@@ -27,6 +32,8 @@ export interface DatabasePodState extends PodState {
   readonly lagSeconds: number | null;
   readonly replicating: boolean | null;
   readonly replicationError: string | null;
+  /** Null when the server could not be asked. */
+  readonly semiSync: SemiSyncReport | null;
 }
 
 export interface StackStatus {
@@ -84,24 +91,28 @@ async function databaseState(
     lagSeconds: null,
     replicating: null,
     replicationError: null,
+    semiSync: null,
   } as const;
   if (base.phase !== 'Running') return { ...base, ...unknown };
   try {
     const result = await execInPod(connection, namespace, base.pod, 'mariadb', scriptCommand('report.sh'));
     if (!result.success)
       return { ...base, ...unknown, replicationError: result.stderr.trim() || 'report failed' };
-    const report = parseKeyValues(result.stdout);
-    const isReplica = report.Slave_IO_Running !== undefined;
-    const lag = report.Seconds_Behind_Master;
-    const error = [report.Last_IO_Error, report.Last_SQL_Error].filter((text) => text).join('; ');
+    const report = parseNodeReport(result.stdout);
+    const replication = report.replication;
+    const error = [replication?.lastIoError, replication?.lastSqlError].filter((text) => text).join('; ');
     return {
       ...base,
       role,
-      readOnly: report.read_only === undefined ? null : report.read_only === '1',
-      gtid: report.gtid_current_pos ?? null,
-      lagSeconds: lag === undefined || lag === 'NULL' ? null : Number(lag),
-      replicating: isReplica ? report.Slave_IO_Running === 'Yes' && report.Slave_SQL_Running === 'Yes' : null,
+      readOnly: report.raw.read_only === undefined ? null : report.readOnly,
+      gtid: report.raw.gtid_current_pos ?? null,
+      lagSeconds: replication?.secondsBehindMaster ?? null,
+      replicating:
+        replication === undefined
+          ? null
+          : replication.ioRunning === 'Yes' && replication.sqlRunning === 'Yes',
       replicationError: error || null,
+      semiSync: report.semiSync,
     };
   } catch (failure) {
     return { ...base, ...unknown, replicationError: describeError(failure) };
@@ -191,6 +202,11 @@ export function formatStatus(status: StackStatus): string {
     ...status.database
       .filter((pod) => pod.replicationError)
       .map((pod) => `  ${pod.pod}: ${pod.replicationError ?? ''}`),
+    ...status.database.flatMap((pod) =>
+      pod.readOnly === false && pod.semiSync !== null
+        ? [`  ${pod.pod}: ${describeWriteProtection(pod.semiSync)}`]
+        : [],
+    ),
     '',
     formatTable(
       ['web pod', 'health', 'restarts'],

@@ -263,6 +263,43 @@ const web = z
   .prefault({})
   .meta({ description: 'The web tier (SPEC S7–S9).' });
 
+/** database.durability: whether an acknowledged write survives the loss of the primary. */
+const durability = z
+  .strictObject({
+    replication: z
+      .enum(['semi-sync', 'async'])
+      .default('semi-sync')
+      .meta({
+        description:
+          'semi-sync: the primary acknowledges a commit only once a replica has it (MariaDB semi-synchronous replication, waiting AFTER_SYNC), so a lost primary loses no acknowledged write; async: replicas follow when they can, and a lost primary may take its last writes with it.',
+        examples: ['semi-sync'],
+        [PASSTHROUGH]: true,
+      }),
+    ackTimeoutMs: integer(
+      'semi-sync: how long a commit waits for a replica to acknowledge it before whenNoReplicaAcks applies.',
+      5000,
+      100,
+      3_600_000,
+    ).default(5000),
+    whenNoReplicaAcks: z
+      .enum(['fall-back', 'block'])
+      .default('fall-back')
+      .meta({
+        description:
+          'semi-sync, when no replica is connected or none acknowledges within ackTimeoutMs: fall-back (writes go on without a replica copy, and quire status, quire doctor and an alert say so until a replica has caught up) or block (writes wait until a replica acknowledges).',
+        examples: ['fall-back'],
+        [PASSTHROUGH]: true,
+      }),
+  })
+  .prefault({})
+  .meta({
+    description:
+      'Whether an acknowledged write survives the loss of the primary. Every server also syncs its binary log and InnoDB log at each commit.',
+  });
+
+/** database.durability with every default, for the runners that are given none. */
+export const DEFAULT_DURABILITY = durability.parse(undefined);
+
 const database = z
   .strictObject({
     image: image(
@@ -311,6 +348,7 @@ const database = z
       1,
       86400,
     ).default(30),
+    durability,
     exporterImage: image(
       'Prometheus mysqld-exporter sidecar image (used when monitoring is enabled).',
       'prom/mysqld-exporter:v0.17.2',

@@ -130,6 +130,19 @@ export const FINDINGS = {
     cause: 'read_only was switched off on a replica by hand, or a former primary came back writable',
     fix: 'switch it back on the replica: SET GLOBAL read_only=ON (Quire does it at start from replica.cnf)',
   },
+  WRITES_NOT_ON_A_REPLICA: {
+    severity: 'error',
+    title: 'the primary acknowledges writes that no replica has (semi-sync fell back to async)',
+    cause:
+      'no replica is connected, or none acknowledged a commit within database.durability.ackTimeoutMs (replicas down, stopped, lagging or cut off), so the primary went on alone: losing it now loses the writes it acknowledged since',
+    fix: 'bring a replica back (see the replica findings); the primary waits for acks again by itself once a replica has caught up. To make writes wait instead of going on alone, set database.durability.whenNoReplicaAcks to block',
+  },
+  WRITES_ASYNC: {
+    severity: 'info',
+    title: 'replication is asynchronous: a lost primary may take its last acknowledged writes with it',
+    cause: 'database.durability.replication is async in quire.yaml',
+    fix: 'set database.durability.replication to semi-sync (the default) and deploy again, unless the last seconds of writes may be lost',
+  },
   DATABASE_UNREADABLE: {
     severity: 'warning',
     title: "the doctor could not read a database pod's replication state",

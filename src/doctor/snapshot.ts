@@ -7,6 +7,8 @@
  * to the names of keys that hold a password.
  */
 
+import type { SemiSyncReport } from '../k8s/database/node-report.js';
+
 export interface EventFacts {
   readonly kind: string;
   readonly name: string;
@@ -178,6 +180,8 @@ export interface DatabasePodFacts {
     readonly lastSqlError: string;
     readonly masterHost: string;
   } | null;
+  /** Null when the state could not be read. */
+  readonly semiSync: SemiSyncReport | null;
   /** Why the state could not be read, when it could not. */
   readonly unreadable: string | null;
 }

@@ -13,8 +13,9 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { describeError, statusCode, type ClusterConnection } from '../cluster/connection.js';
-import { execInPod, parseKeyValues } from '../cluster/pod-exec.js';
+import { execInPod } from '../cluster/pod-exec.js';
 import type { QuireConfig } from '../config/schema.js';
+import { parseNodeReport } from '../k8s/database/node-report.js';
 import { scriptCommand } from '../k8s/database/pod-scripts.js';
 import { quireNames, selectorLabels } from '../k8s/names.js';
 import { certificateFacts, configMapPasswords, type SecretData } from './secret-facts.js';
@@ -155,7 +156,7 @@ async function databaseFacts(connection: ClusterConnection, pod: V1Pod): Promise
   const ordinal = Number(name.slice(name.lastIndexOf('-') + 1));
   const serverRunning = pod.status?.containerStatuses?.find((status) => status.name === 'mariadb')?.state
     ?.running;
-  const base = { pod: name, ordinal, readOnly: null, replica: null };
+  const base = { pod: name, ordinal, readOnly: null, replica: null, semiSync: null };
   if (!serverRunning)
     return {
       ...base,
@@ -170,24 +171,25 @@ async function databaseFacts(connection: ClusterConnection, pod: V1Pod): Promise
       scriptCommand('report.sh'),
     );
     if (!result.success) return { ...base, unreadable: result.stderr.trim() || 'the report script failed' };
-    const report = parseKeyValues(result.stdout);
-    const lag = report.Seconds_Behind_Master;
+    const report = parseNodeReport(result.stdout);
+    const replica = report.replication;
     return {
       ...base,
-      readOnly: report.read_only === undefined ? null : report.read_only === '1',
+      readOnly: report.raw.read_only === undefined ? null : report.readOnly,
       replica:
-        report.Slave_IO_Running === undefined
+        replica === undefined
           ? null
           : {
-              ioRunning: report.Slave_IO_Running,
-              sqlRunning: report.Slave_SQL_Running ?? '',
-              secondsBehind: lag === undefined || lag === 'NULL' ? null : Number(lag),
-              lastIoErrno: Number(report.Last_IO_Errno ?? 0),
-              lastIoError: report.Last_IO_Error ?? '',
-              lastSqlErrno: Number(report.Last_SQL_Errno ?? 0),
-              lastSqlError: report.Last_SQL_Error ?? '',
-              masterHost: report.Master_Host ?? '',
+              ioRunning: replica.ioRunning,
+              sqlRunning: replica.sqlRunning,
+              secondsBehind: replica.secondsBehindMaster,
+              lastIoErrno: replica.lastIoErrno,
+              lastIoError: replica.lastIoError,
+              lastSqlErrno: replica.lastSqlErrno,
+              lastSqlError: replica.lastSqlError,
+              masterHost: replica.masterHost,
             },
+      semiSync: report.semiSync,
       unreadable: null,
     };
   } catch (error) {

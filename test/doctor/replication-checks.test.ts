@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { replicationChecks } from '../../src/doctor/checks/replication-checks.js';
+import type { SemiSyncReport } from '../../src/k8s/database/node-report.js';
+import type { ClusterSnapshot } from '../../src/doctor/index.js';
 import { loadFixture } from './fixtures.js';
 
 describe('replicationChecks', () => {
@@ -78,5 +80,42 @@ describe('replicationChecks when a server cannot be read', () => {
     expect(found?.summary).toBe(
       'the replication state of quire-mariadb-1 could not be read: the mariadb container is not running (pod Pending)',
     );
+  });
+
+  describe("whether the primary's acknowledged writes are on a replica", () => {
+    const withPrimarySemiSync = (semiSync: SemiSyncReport): ClusterSnapshot => {
+      const healthy = loadFixture('healthy-stack');
+      return {
+        ...healthy,
+        database: healthy.database.map((server) => (server.ordinal === 0 ? { ...server, semiSync } : server)),
+      };
+    };
+    const semiSync = { ackingReplicas: 1, commitsWithoutAck: 2, replicaEnabled: false };
+
+    it('finds nothing while semi-sync is in effect', () => {
+      expect(
+        replicationChecks(withPrimarySemiSync({ ...semiSync, primaryEnabled: true, primaryActive: true })),
+      ).toEqual([]);
+    });
+
+    it('reports a fall-back to async as an error that names the primary', () => {
+      const [found, ...others] = replicationChecks(
+        withPrimarySemiSync({ ...semiSync, ackingReplicas: 0, primaryEnabled: true, primaryActive: false }),
+      );
+      expect(others).toEqual([]);
+      expect(found?.id).toBe('WRITES_NOT_ON_A_REPLICA');
+      expect(found?.severity).toBe('error');
+      expect(found?.summary).toContain('the primary quire-mariadb-0 fell back to async replication');
+      expect(found?.fix).toContain('whenNoReplicaAcks');
+    });
+
+    it('says when replication is configured async', () => {
+      const [found, ...others] = replicationChecks(
+        withPrimarySemiSync({ ...semiSync, primaryEnabled: false, primaryActive: false }),
+      );
+      expect(others).toEqual([]);
+      expect(found?.id).toBe('WRITES_ASYNC');
+      expect(found?.severity).toBe('info');
+    });
   });
 });

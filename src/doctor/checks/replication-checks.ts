@@ -1,8 +1,10 @@
 /**
  * The replication state read through the DB pods: a replica that does not replicate, one stopped by
- * an error, one lagging past database.maxReplicationLagSeconds, or a replica that accepts writes.
+ * an error, one lagging past database.maxReplicationLagSeconds, or a replica that accepts writes;
+ * and whether the primary's acknowledged writes are on a replica (semi-sync in effect).
  * Pod 0 is the primary (SPEC S2); every other ordinal is a replica.
  */
+import { describeWriteProtection, writeProtection } from '../../k8s/database/node-report.js';
 import { finding, type Finding } from '../finding.js';
 import { objectName, type ClusterSnapshot, type DatabasePodFacts } from '../snapshot.js';
 
@@ -108,6 +110,30 @@ export function replicationChecks(snapshot: ClusterSnapshot): Finding[] {
         ),
       ];
     }
-    return server.ordinal === 0 ? [] : replicaFindings(snapshot, server);
+    return server.ordinal === 0 ? primaryFindings(snapshot, server) : replicaFindings(snapshot, server);
   });
+}
+
+function primaryFindings(snapshot: ClusterSnapshot, server: DatabasePodFacts): Finding[] {
+  // Snapshots recorded before the report said it have no semi-sync state.
+  const semiSync = server.semiSync ?? null;
+  if (semiSync === null) return [];
+  const protection = writeProtection(semiSync);
+  if (protection === 'semi-sync') return [];
+  const evidence = [
+    {
+      object: objectName('Pod', snapshot.namespace, server.pod),
+      source: 'Rpl_semi_sync_master_status, @@rpl_semi_sync_master_enabled',
+      detail: describeWriteProtection(semiSync),
+    },
+  ];
+  return protection === 'fell-back'
+    ? [
+        finding(
+          'WRITES_NOT_ON_A_REPLICA',
+          `the primary ${server.pod} fell back to async replication: ${semiSync.commitsWithoutAck} commit(s) acknowledged without a replica since it started, and losing it now loses what it acknowledged since the fall-back`,
+          evidence,
+        ),
+      ]
+    : [finding('WRITES_ASYNC', `the primary ${server.pod} replicates asynchronously`, evidence)];
 }

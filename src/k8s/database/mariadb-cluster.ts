@@ -19,7 +19,7 @@ import {
 } from '../pod-security.js';
 import { preferSpreadOverNodes } from '../scheduling.js';
 import type { SecretValues } from '../secret-values.js';
-import { podScriptFiles, SCRIPTS_MOUNT, scriptCommand } from './pod-scripts.js';
+import { durabilityEnv, podScriptFiles, SCRIPTS_MOUNT, scriptCommand } from './pod-scripts.js';
 
 export interface MariaDbClusterProps {
   readonly config: QuireConfig;
@@ -221,6 +221,7 @@ function databaseEnv(config: QuireConfig): k8s.EnvVar[] {
     secret('MARIADB_ROOT_PASSWORD', DB_SECRET_KEYS.root),
     secret('MARIADB_REPLICATION_PASSWORD', DB_SECRET_KEYS.replication),
     secret('MARIADB_MONITOR_PASSWORD', DB_SECRET_KEYS.monitor),
+    ...Object.entries(durabilityEnv(config.database.durability)).map(([name, value]) => ({ name, value })),
   ];
 }
 

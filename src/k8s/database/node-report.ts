@@ -23,7 +23,7 @@ export interface ReplicationReport {
 export interface SemiSyncReport {
   /** As a primary, it waits for a replica's ack (`rpl_semi_sync_master_enabled`). */
   readonly primaryEnabled: boolean;
-  /** As a primary, it waits now: false after a fall-back to async, until a replica caught up. */
+  /** As a primary, it waits now: false after an ack timed out, until a replica caught up. */
   readonly primaryActive: boolean;
   /** Replicas connected that ack. */
   readonly ackingReplicas: number;
@@ -42,7 +42,9 @@ export type WriteProtection = 'semi-sync' | 'fell-back' | 'async';
 
 export function writeProtection(semiSync: SemiSyncReport): WriteProtection {
   if (!semiSync.primaryEnabled) return 'async';
-  return semiSync.primaryActive ? 'semi-sync' : 'fell-back';
+  // With no replica connected MariaDB commits without waiting (rpl_semi_sync_master_wait_no_slave
+  // OFF) yet keeps Rpl_semi_sync_master_status ON: only the count of acking replicas tells.
+  return semiSync.primaryActive && semiSync.ackingReplicas > 0 ? 'semi-sync' : 'fell-back';
 }
 
 /** One line for a person: whether the primary's acknowledged writes are on a replica. */

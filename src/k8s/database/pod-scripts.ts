@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { QuireConfig } from '../../config/schema.js';
 import { PACKAGE_ROOT } from '../../util/package-root.js';
 
 /** Directory of the MariaDB pod scripts and server config files (mounted at SCRIPTS_MOUNT). */
@@ -20,4 +21,20 @@ export function podScriptFiles(): Record<string, string> {
 /** The command that runs one of the scripts in a container. */
 export function scriptCommand(script: string, ...args: string[]): string[] {
   return ['bash', `${SCRIPTS_MOUNT}/${script}`, ...args];
+}
+
+/** `database.durability`, as configured. */
+export type Durability = QuireConfig['database']['durability'];
+
+/**
+ * The variables configure.sh turns into each server's replication settings (semi-sync on the
+ * primary and its replicas, the ack timeout, what happens without an ack); the StatefulSet and
+ * the local runner both give them, so both targets run the same settings.
+ */
+export function durabilityEnv(durability: Durability): Record<string, string> {
+  return {
+    DB_REPLICATION: durability.replication,
+    DB_ACK_TIMEOUT_MS: String(durability.ackTimeoutMs),
+    DB_WHEN_NO_REPLICA_ACKS: durability.whenNoReplicaAcks,
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * Alerts for kube-prometheus-stack (SPEC S11): replica lagging or stopped, primary down, web 5xx
- * rate, and OOMKilled pods (the seed lost a day to those, SPEC S12).
+ * Alerts for kube-prometheus-stack (SPEC S11): replica lagging or stopped, primary down, writes
+ * acknowledged without a replica (semi-sync fell back, or replication is async), web 5xx rate, and
+ * OOMKilled pods (the seed lost a day to those, SPEC S12).
  */
 import type { QuireConfig } from '../../config/schema.js';
 import { quireNames } from '../names.js';
@@ -9,7 +10,7 @@ export interface AlertRule {
   readonly alert: string;
   readonly expr: string;
   readonly for: string;
-  readonly labels: { readonly severity: 'warning' | 'critical' };
+  readonly labels: { readonly severity: 'info' | 'warning' | 'critical' };
   readonly annotations: { readonly summary: string; readonly description: string };
 }
 
@@ -18,6 +19,9 @@ export function quireAlertRules(config: QuireConfig): { name: string; rules: Ale
   const ns = `namespace="${config.namespace}"`;
   const dbPods = `${ns}, pod=~"${names.db}-[0-9]+"`;
   const lag = config.database.maxReplicationLagSeconds;
+  // The writable server, whichever pod it is (mysqld-exporter reports ON/OFF variables as 1/0).
+  const writable = (metric: string): string =>
+    `(${metric}) and on (namespace, pod) (mysql_global_variables_read_only{${dbPods}} == 0)`;
   return [
     {
       name: `${config.name}.database`,
@@ -51,6 +55,31 @@ export function quireAlertRules(config: QuireConfig): { name: string; rules: Ale
           annotations: {
             summary: 'The MariaDB primary is down',
             description: `${names.db}-0 does not answer; writes fail until it is back.`,
+          },
+        },
+        {
+          alert: 'QuireWritesNotOnAReplica',
+          // With no replica connected MariaDB commits without waiting but keeps the status ON.
+          expr: writable(
+            `mysql_global_variables_rpl_semi_sync_master_enabled{${dbPods}} == 1 and on (namespace, pod) (mysql_global_status_rpl_semi_sync_master_status{${dbPods}} == 0 or mysql_global_status_rpl_semi_sync_master_clients{${dbPods}} == 0)`,
+          ),
+          for: '1m',
+          labels: { severity: 'critical' },
+          annotations: {
+            summary: 'The primary acknowledges writes that no replica has',
+            description:
+              '{{ $labels.pod }} fell back from semi-sync to async (no replica connected, or none acked within database.durability.ackTimeoutMs): losing it now loses the writes it acknowledged since. Bring a replica back (`quire doctor` names it; docs/errors.md, WRITES_NOT_ON_A_REPLICA).',
+          },
+        },
+        {
+          alert: 'QuireReplicationAsync',
+          expr: writable(`mysql_global_variables_rpl_semi_sync_master_enabled{${dbPods}} == 0`),
+          for: '5m',
+          labels: { severity: 'info' },
+          annotations: {
+            summary: 'Replication is asynchronous',
+            description:
+              '{{ $labels.pod }} acknowledges writes before a replica has them (database.durability.replication: async): a lost primary may take its last writes with it (docs/errors.md, WRITES_ASYNC).',
           },
         },
       ],

@@ -22,7 +22,14 @@ import {
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
-import { podScriptFiles, SCRIPTS_MOUNT, scriptCommand } from '../../k8s/database/pod-scripts.js';
+import { DEFAULT_DURABILITY } from '../../config/schema.js';
+import {
+  durabilityEnv,
+  podScriptFiles,
+  SCRIPTS_MOUNT,
+  scriptCommand,
+  type Durability,
+} from '../../k8s/database/pod-scripts.js';
 import { readClusterState, writeClusterState, type NodeState } from './cluster-state.js';
 import {
   CloneFailedError,
@@ -98,6 +105,8 @@ export interface LocalMariaDbClusterOptions {
   readonly path?: string;
   /** `CLONE_ATTEMPTS` of clone.sh (5 s apart). @default 3 */
   readonly cloneAttempts?: number;
+  /** `database.durability`: semi-sync or async, as on Kubernetes. @default the configuration's default */
+  readonly durability?: Durability;
   /** Added to every node's environment (e.g. `CLONE_IDLE_TIMEOUT`). @default {} */
   readonly extraEnv?: Readonly<Record<string, string>>;
   /** How long a node may take to become ready, in ms. @default 180000 */
@@ -180,6 +189,7 @@ export class LocalMariaDbCluster {
       bindAddress: options.bindAddress ?? LOOPBACK,
       path: options.path ?? defaultToolPath(process.env.PATH),
       cloneAttempts: options.cloneAttempts ?? 3,
+      durability: options.durability ?? DEFAULT_DURABILITY,
       extraEnv: options.extraEnv ?? {},
       startTimeoutMs: options.startTimeoutMs ?? 180_000,
       stopTimeoutMs: options.stopTimeoutMs ?? 60_000,
@@ -500,7 +510,7 @@ export class LocalMariaDbCluster {
       passwords: this.options.passwords,
       path: this.options.path,
       cloneAttempts: this.options.cloneAttempts,
-      extra: this.options.extraEnv,
+      extra: { ...durabilityEnv(this.options.durability), ...this.options.extraEnv },
       ...(options.donor === undefined ? {} : { donor: options.donor }),
     });
   }

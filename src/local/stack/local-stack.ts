@@ -9,7 +9,13 @@ import { resolve } from 'node:path';
 import type { QuireConfig } from '../../config/schema.js';
 import { quireNames } from '../../k8s/names.js';
 import { SecretStore } from '../../secrets/secret-store.js';
-import { freePort, type AppLogin, type LocalMariaDbCluster, type NodeReport } from '../mariadb/index.js';
+import {
+  describeWriteProtection,
+  writeProtection,
+  type NodeReport,
+  type WriteProtection,
+} from '../../k8s/database/node-report.js';
+import { freePort, type AppLogin, type LocalMariaDbCluster } from '../mariadb/index.js';
 import { readClusterState } from '../mariadb/cluster-state.js';
 import { assertPortFree } from '../mariadb/ports.js';
 import {
@@ -192,7 +198,7 @@ export function planUp(options: LocalStackOptions): {
         if (passwords === undefined) throw new Error('no passwords');
         const pw = passwords;
         return withDbLock(paths.dbLockDir, async () => {
-          cluster = await openStackCluster(paths, nodes, names.db, pw);
+          cluster = await openStackCluster(paths, nodes, names.db, pw, config.database.durability);
           const before = new Set(cluster.nodes.filter((node) => node.running).map((node) => node.ordinal));
           try {
             const results = await cluster.startAll();
@@ -259,6 +265,7 @@ export function planUp(options: LocalStackOptions): {
           publicUrl: url.replace(/\/$/, ''),
           dbNodes: nodes,
           clusterName: names.db,
+          durability: config.database.durability,
           workerPorts,
           workerCommand: [
             ...selfCommand(),
@@ -417,6 +424,8 @@ export interface ComponentStatus {
    */
   readonly reads: number | null;
   readonly detail?: string;
+  /** The writable DB node: whether the writes it acknowledged are on a replica. */
+  readonly writes?: { readonly protection: WriteProtection; readonly summary: string };
 }
 
 export interface LocalStackStatus {
@@ -472,6 +481,14 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
           gtid: report?.gtidCurrentPos ?? null,
           reads: supervisor === undefined ? null : (supervisor.reads?.[node.ordinal] ?? 0),
           ...(detail === undefined ? {} : { detail }),
+          ...(report === undefined || report.readOnly
+            ? {}
+            : {
+                writes: {
+                  protection: writeProtection(report.semiSync),
+                  summary: describeWriteProtection(report.semiSync),
+                },
+              }),
         });
       }
     });

@@ -2,6 +2,7 @@
  * The stack's DB nodes: the one LocalMariaDbCluster, opened the same way by `quire up`,
  * `quire down`, `quire local status` and the supervisor.
  */
+import type { Durability } from '../../k8s/database/pod-scripts.js';
 import { defaultToolPath, LocalMariaDbCluster } from '../mariadb/index.js';
 import type { StackPasswords } from './stack-passwords.js';
 import type { StackPaths } from './stack-paths.js';
@@ -14,12 +15,16 @@ export function stackToolPath(env: Readonly<Record<string, string | undefined>> 
   return env.QUIRE_LOCAL_PATH ?? defaultToolPath(env.PATH);
 }
 
-/** Open (start nothing) the stack's `nodes` DB nodes, ordinal 0 the primary. */
+/**
+ * Open (start nothing) the stack's `nodes` DB nodes, ordinal 0 the primary. `durability` is the
+ * configuration's, for the callers that start nodes (quire up, the supervisor).
+ */
 export function openStackCluster(
   paths: StackPaths,
   nodes: number,
   name: string,
   passwords: StackPasswords,
+  durability?: Durability,
 ): Promise<LocalMariaDbCluster> {
   return LocalMariaDbCluster.open({
     baseDir: paths.dbDir,
@@ -27,5 +32,6 @@ export function openStackCluster(
     passwords,
     name,
     path: stackToolPath(),
+    ...(durability === undefined ? {} : { durability }),
   });
 }

@@ -4,6 +4,7 @@
  * restarts). Both are JSON files in the state directory, replaced in one step, without secrets.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Durability } from '../../k8s/database/pod-scripts.js';
 import { LocalStackError } from './errors.js';
 
 export interface StackPlan {
@@ -18,6 +19,8 @@ export interface StackPlan {
   readonly dbNodes: number;
   /** LocalMariaDbCluster name (the StatefulSet's). */
   readonly clusterName: string;
+  /** database.durability, for the DB nodes the supervisor restarts. */
+  readonly durability: Durability;
   /** One per web worker: its loopback port. */
   readonly workerPorts: readonly number[];
   /** `quire serve ...` without --port (the supervisor adds each worker's). */

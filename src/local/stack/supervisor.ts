@@ -170,7 +170,13 @@ export async function runSupervisor(stateDir: string): Promise<void> {
   const checkDb = async (): Promise<void> => {
     const passwords = loadStackPasswords(paths);
     await withDbLock(paths.dbLockDir, async () => {
-      const cluster = await openStackCluster(paths, plan.dbNodes, plan.clusterName, passwords);
+      const cluster = await openStackCluster(
+        paths,
+        plan.dbNodes,
+        plan.clusterName,
+        passwords,
+        plan.durability,
+      );
       for (const node of cluster.nodes) {
         if (stopping || (node.running && node.sidecarPid !== undefined)) continue;
         if (Date.now() < (dbNextTry[node.ordinal] ?? 0)) continue;

@@ -18,17 +18,22 @@ describe('parseNodeReport', () => {
   });
 
   it.each([
-    { case: 'acked by a replica', enabled: '1', status: 'ON', protection: 'semi-sync' },
-    { case: 'fallen back to async', enabled: '1', status: 'OFF', protection: 'fell-back' },
-    { case: 'configured async', enabled: '0', status: 'OFF', protection: 'async' },
-  ] as const)('tells whether a primary $case protects its writes', ({ enabled, status, protection }) => {
-    const report = parseNodeReport(
-      `read_only=0\nsemi_sync_master_enabled=${enabled}\nsemi_sync_slave_enabled=0\n` +
-        `semi_sync_master_clients=1\nsemi_sync_master_no_tx=3\nsemi_sync_master_status=${status}\n`,
-    );
-    expect(report.semiSync).toMatchObject({ ackingReplicas: 1, commitsWithoutAck: 3 });
-    expect(writeProtection(report.semiSync)).toBe(protection);
-  });
+    { case: 'acked by a replica', enabled: '1', status: 'ON', clients: 1, protection: 'semi-sync' },
+    { case: 'after an ack timed out', enabled: '1', status: 'OFF', clients: 1, protection: 'fell-back' },
+    // MariaDB keeps the status ON while it commits with no replica connected.
+    { case: 'with no replica connected', enabled: '1', status: 'ON', clients: 0, protection: 'fell-back' },
+    { case: 'configured async', enabled: '0', status: 'OFF', clients: 0, protection: 'async' },
+  ] as const)(
+    'tells whether a primary $case protects its writes',
+    ({ enabled, status, clients, protection }) => {
+      const report = parseNodeReport(
+        `read_only=0\nsemi_sync_master_enabled=${enabled}\nsemi_sync_slave_enabled=0\n` +
+          `semi_sync_master_clients=${clients}\nsemi_sync_master_no_tx=3\nsemi_sync_master_status=${status}\n`,
+      );
+      expect(report.semiSync).toMatchObject({ ackingReplicas: clients, commitsWithoutAck: 3 });
+      expect(writeProtection(report.semiSync)).toBe(protection);
+    },
+  );
 
   it.each([
     {

@@ -14,7 +14,7 @@ describe('Monitoring', () => {
     expect(wp.some((object) => object.kind === 'ServiceMonitor')).toBe(false);
   });
 
-  it('alerts on lag, stopped replication, a down primary, 5xx and OOMKilled pods', () => {
+  it('alerts on lag, stopped replication, a down primary, writes without a replica copy, 5xx and OOMKilled pods', () => {
     const rules = findObject(objects, 'PrometheusRule', 'quire');
     const alerts = (at(rules, 'spec', 'groups') as { rules: { alert: string; expr: string }[] }[]).flatMap(
       (g) => g.rules,
@@ -23,12 +23,16 @@ describe('Monitoring', () => {
       'QuireReplicaLagging',
       'QuireReplicationStopped',
       'QuirePrimaryDown',
+      'QuireWritesNotOnAReplica',
+      'QuireReplicationAsync',
       'QuireWebErrors',
       'QuirePodOOMKilled',
     ]);
     expect(alerts[0]?.expr).toContain('> 30');
     expect(alerts[2]?.expr).toContain('pod="quire-mariadb-0"');
-    expect(alerts[4]?.expr).toContain('reason="OOMKilled"');
+    expect(alerts[3]?.expr).toContain('mysql_global_status_rpl_semi_sync_master_clients');
+    expect(alerts[3]?.expr).toContain('mysql_global_variables_read_only');
+    expect(alerts[6]?.expr).toContain('reason="OOMKilled"');
   });
 
   it("ships dashboards for Grafana's sidecar: web CPU, memory and requests per pod; DB QPS, lag, connections", () => {

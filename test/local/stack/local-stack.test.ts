@@ -120,7 +120,7 @@ describe('quire up', { timeout: 240_000 }, () => {
     expect(redirect.headers.location).toBe(`https://${HOST}:${httpsPort}/about?x=1`);
   });
 
-  it('shows 1 primary and 1 replica replicating, 2 workers and the proxy', async () => {
+  it('shows 1 primary and 1 replica replicating, the writes on the replica, 2 workers and the proxy', async () => {
     const stack = await status();
     const primary = component(stack, 'quire-mariadb-0');
     const replica = component(stack, 'quire-mariadb-1');
@@ -130,8 +130,14 @@ describe('quire up', { timeout: 240_000 }, () => {
     expect(component(stack, 'web-0')).toMatchObject({ health: 'ready', restarts: 0 });
     expect(component(stack, 'web-1')).toMatchObject({ health: 'ready', restarts: 0 });
     expect(component(stack, 'tls-proxy')).toMatchObject({ health: 'ready', port: httpsPort });
+    // Semi-sync (the default): the primary's acknowledged writes are on the replica.
+    expect(primary.writes?.protection).toBe('semi-sync');
+    expect(replica.writes).toBeUndefined();
     const table = await cli('local', 'status');
     expect(table.stdout).toMatch(/quire-mariadb-1\s+replica\s+\d+\s+\d+\s+replicating/);
+    expect(table.stdout).toContain(
+      'quire-mariadb-0: writes: semi-sync, every acknowledged write is on a replica',
+    );
   });
 
   it('publishes a post through the admin; the next page view shows it', async () => {

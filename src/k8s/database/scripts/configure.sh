@@ -8,6 +8,46 @@ role=replica
 is_primary && role=primary
 server_id=$((100 + ORDINAL))
 
+# database.durability: semi-sync makes the primary acknowledge a commit only once a replica has
+# written it to its relay log (AFTER_SYNC: no other session sees the commit before that either),
+# so losing the primary loses no acknowledged write. Without an ack within the timeout (or, with
+# fall-back, as soon as no replica is connected) the primary goes on alone, and says so in
+# Rpl_semi_sync_master_status until a replica has caught up; block waits for an ack instead (the
+# longest timeout MariaDB takes, about 49 days).
+durability_settings() {
+  case "${DB_REPLICATION:-semi-sync}" in
+    async)
+      printf 'rpl_semi_sync_master_enabled=OFF\nrpl_semi_sync_slave_enabled=OFF\n'
+      return
+      ;;
+    semi-sync) ;;
+    *)
+      log "DB_REPLICATION is '$DB_REPLICATION'; it must be semi-sync or async (database.durability.replication)"
+      exit 2
+      ;;
+  esac
+  if [ "$role" = replica ]; then
+    printf 'rpl_semi_sync_slave_enabled=ON\n'
+    return
+  fi
+  local timeout=${DB_ACK_TIMEOUT_MS:-5000} wait_no_slave
+  case "${DB_WHEN_NO_REPLICA_ACKS:-fall-back}" in
+    fall-back) wait_no_slave=OFF ;;
+    block) timeout=4294967295 wait_no_slave=ON ;;
+    *)
+      log "DB_WHEN_NO_REPLICA_ACKS is '$DB_WHEN_NO_REPLICA_ACKS'; it must be fall-back or block (database.durability.whenNoReplicaAcks)"
+      exit 2
+      ;;
+  esac
+  [[ $timeout =~ ^[0-9]+$ ]] || {
+    log "DB_ACK_TIMEOUT_MS is '$timeout'; it must be a number of milliseconds (database.durability.ackTimeoutMs)"
+    exit 2
+  }
+  printf 'rpl_semi_sync_master_enabled=ON\nrpl_semi_sync_master_wait_point=AFTER_SYNC\n'
+  printf 'rpl_semi_sync_master_timeout=%s\nrpl_semi_sync_master_wait_no_slave=%s\n' "$timeout" "$wait_no_slave"
+}
+durability=$(durability_settings)
+
 umask 077
 mkdir -p "$RUN_DIR"
 {
@@ -15,6 +55,7 @@ mkdir -p "$RUN_DIR"
   printf 'datadir=%s\nsocket=%s\nport=%s\nserver_id=%s\nreport_host=%s\n' \
     "$DATADIR" "$SOCKET" "$DB_PORT" "$server_id" "$POD_NAME"
   cat "$TEMPLATES_DIR/$role.cnf"
+  printf '%s\n' "$durability"
 } >"$MY_CNF"
 printf '[client]\nuser=root\npassword=%s\n[mariadb-backup]\nuser=root\npassword=%s\n' \
   "$(cnf_string "$MARIADB_ROOT_PASSWORD")" "$(cnf_string "$MARIADB_ROOT_PASSWORD")" >"$ROOT_CNF"
@@ -25,4 +66,4 @@ chmod 0640 "$RUN_DIR/exporter.cnf"
 # mariadb-backup takes no --defaults-extra-file beside --defaults-file, so one file joins the
 # server's settings and root's credentials.
 printf '!include %s\n!include %s\n' "$MY_CNF" "$ROOT_CNF" >"$BACKUP_CNF"
-log "configured as $role with server_id $server_id"
+log "configured as $role with server_id $server_id, ${DB_REPLICATION:-semi-sync} replication"
