@@ -380,7 +380,7 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
     await doctorClean(NAMESPACE, 5 * MINUTE);
   });
 
-  it('reports a stopped replica and a writable replica, and is clean once they are fixed', async () => {
+  it('reports a stopped replica (and the primary acknowledging writes alone) and a writable replica, and is clean once they are fixed', async () => {
     await stack.sql('quire-mariadb-1', 'STOP SLAVE');
     try {
       const run = await doctorFinds('REPLICA_NOT_RUNNING');
@@ -390,6 +390,9 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
       expect(stopped.summary).toContain('Slave_IO_Running No, Slave_SQL_Running No');
       expect(stopped.fix).toContain('exec quire-mariadb-1 -c mariadb');
       expect(stopped.fix).toContain('START SLAVE');
+      // The only replica gone, the primary (semi-sync, falling back) acknowledges writes alone.
+      const unprotected = only(await doctorFinds('WRITES_NOT_ON_A_REPLICA'), 'WRITES_NOT_ON_A_REPLICA');
+      expect(unprotected.summary).toContain('the primary quire-mariadb-0 fell back to async replication');
       await record('replica-stopped');
     } finally {
       await stack.sql('quire-mariadb-1', 'START SLAVE');
