@@ -15,7 +15,7 @@ import { WEB_MIGRATIONS } from '../../src/web/migrations.js';
 import { ensureOwner } from '../../src/web/services/owner-account.js';
 import type { Tables } from '../../src/web/tables.js';
 import { startTestCluster, type TestCluster } from '../support/local-mariadb.js';
-import { csrfToken, InjectSession } from './support/browser-session.js';
+import { logIn, type InjectSession } from './support/browser-session.js';
 
 describe("the admin's post list", () => {
   let test: TestCluster;
@@ -50,14 +50,7 @@ describe("the admin's post list", () => {
         pageCache: { enabled: true, maxEntries: 10, versionCheckIntervalMs: 200 },
       },
     });
-    owner = new InjectSession(app);
-    const form = await owner.get('/admin/login');
-    const login = await owner.post('/admin/login', {
-      _csrf: csrfToken(form.body),
-      email: created.email,
-      password: created.password,
-    });
-    expect(login.statusCode).toBe(303);
+    owner = await logIn(app, created);
   });
 
   afterAll(async () => {

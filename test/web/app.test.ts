@@ -22,7 +22,7 @@ import type { PostStatus, Tables } from '../../src/web/tables.js';
 import type { WebAppSettings } from '../../src/web/web-app-settings.js';
 import { httpRequest, type HttpAnswer } from '../support/http.js';
 import { eventually, rootQuery, startTestCluster, type TestCluster } from '../support/local-mariadb.js';
-import { csrfToken, InjectSession, TINY_PNG } from './support/browser-session.js';
+import { csrfToken, InjectSession, logIn, TINY_PNG } from './support/browser-session.js';
 
 interface Process {
   readonly app: FastifyInstance;
@@ -95,20 +95,6 @@ describe('the web app on a real primary and replica', () => {
 
   const onReplica = (query: string): Promise<unknown[]> => rootQuery(test.cluster, 1, query);
 
-  /** Log in as the owner; returns the session. */
-  const logIn = async (app: FastifyInstance): Promise<InjectSession> => {
-    const session = new InjectSession(app);
-    const form = await session.get('/admin/login');
-    const response = await session.post('/admin/login', {
-      _csrf: csrfToken(form.body),
-      email: owner.email,
-      password: owner.password,
-    });
-    expect(response.statusCode).toBe(303);
-    expect(session.has('quire_session')).toBe(true);
-    return session;
-  };
-
   /**
    * Publish a post through the editor form (multipart, with a cover image): at once, or at
    * `publishedAt` when scheduled. Returns the editor's address.
@@ -173,7 +159,7 @@ describe('the web app on a real primary and replica', () => {
       const rows = (await onReplica(`SELECT COUNT(*) AS n FROM quire_app.user`)) as { n: number }[];
       return Number(rows[0]?.n) === 1;
     });
-    author = await logIn(first.app);
+    author = await logIn(first.app, owner);
   });
 
   afterAll(async () => {

@@ -60,6 +60,26 @@ export function csrfToken(page: string): string {
   return decodeURIComponent(query.replace(/&amp;/g, '&'));
 }
 
+/** A session logged in through the login form; fails unless the login is accepted. */
+export async function logIn(
+  app: FastifyInstance,
+  account: { readonly email: string; readonly password: string },
+): Promise<InjectSession> {
+  const session = new InjectSession(app);
+  const form = await session.get('/admin/login');
+  const response = await session.post('/admin/login', {
+    _csrf: csrfToken(form.body),
+    email: account.email,
+    password: account.password,
+  });
+  if (response.statusCode !== 303 || !session.has('quire_session')) {
+    throw new Error(
+      `login as ${account.email} refused (${response.statusCode}): ${response.body.slice(0, 500)}`,
+    );
+  }
+  return session;
+}
+
 /** A 1×1 PNG. */
 export const TINY_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
