@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the pinned Go tools (helm, kubeconform, kube-score) into the Quire cache.
+# Build the pinned Go tools (helm, kubeconform, kube-score, promtool) into the Quire cache.
 #
 #   tools/build-go-tools.sh            # build all tools that are missing or stale
 #   tools/build-go-tools.sh helm       # only the named tool(s)
@@ -8,7 +8,7 @@
 # Output: ${QUIRE_CACHE:-$HOME/.cache/quire}/bin/<tool> plus <tool>.version (stamp).
 # A tool is skipped when its binary exists and its stamp matches the pinned
 # module version and the checksum of the go.mod/go.sum that pin it.
-# Versions are pinned only in tools/go/go.mod and tools/go/kube-score/go.mod.
+# Versions are pinned only in tools/go/go.mod, tools/go/kube-score/go.mod and tools/go/promtool/go.mod.
 # Needs only a Go toolchain (>= 1.26 for helm/kubeconform) and the Go module proxy.
 set -euo pipefail
 
@@ -22,6 +22,7 @@ tools_table='
 helm|.|helm.sh/helm/v3|helm.sh/helm/v3/cmd/helm
 kubeconform|.|github.com/yannh/kubeconform|github.com/yannh/kubeconform/cmd/kubeconform
 kube-score|kube-score|github.com/zegl/kube-score|github.com/zegl/kube-score/cmd/kube-score
+promtool|promtool|github.com/prometheus/prometheus|github.com/prometheus/prometheus/cmd/promtool
 '
 
 # shellcheck source=tools/lib/go-build.sh
@@ -31,10 +32,17 @@ want=("$@")
 log_tag=build-go-tools
 
 for w in "${want[@]}"; do
-  grep -q "^$w|" <<<"$tools_table" || { echo "build-go-tools: unknown tool '$w' (helm, kubeconform, kube-score)" >&2; exit 2; }
+  grep -q "^$w|" <<<"$tools_table" || { echo "build-go-tools: unknown tool '$w' (helm, kubeconform, kube-score, promtool)" >&2; exit 2; }
 done
 
 command -v go >/dev/null || { echo "build-go-tools: 'go' not found on PATH" >&2; exit 1; }
+
+# The Prometheus release a module version v0.<3-digit minor><2-digit patch>.x stands for.
+prometheus_release() {
+  local minor=${1#v0.}
+  minor=${minor%%.*}
+  echo "3.$((10#${minor:1:2})).${1##*.}"
+}
 
 export CGO_ENABLED=0
 trap 'rm -f "$bindir"/*.tmp.$$' EXIT
@@ -66,6 +74,8 @@ while IFS='|' read -r name dir mod pkg; do
       ;;
     kubeconform) ldflags+=" -X main.version=$ver" ;;
     kube-score)  ldflags+=" -X main.version=${ver#v}" ;;
+    # Prometheus tags its Go module v0.MMMPP.x for release 3.MM.x (v0.316.0 is 3.16.0).
+    promtool)    ldflags+=" -X github.com/prometheus/common/version.Version=$(prometheus_release "$ver")" ;;
   esac
 
   build_stamped "$name" "$ver" "$moddir" "$pkg" "$ldflags" "$bin" "$stamp"

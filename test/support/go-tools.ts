@@ -17,7 +17,7 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-export function tool(name: 'helm' | 'kubeconform' | 'kube-score'): string {
+export function tool(name: 'helm' | 'kubeconform' | 'kube-score' | 'promtool'): string {
   const path = join(QUIRE_CACHE, 'bin', name);
   if (!existsSync(path)) throw new Error(`${path} is missing: run tools/build-go-tools.sh`);
   return path;
