@@ -5,6 +5,8 @@
  */
 import { Agent } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../../src/config/schema.js';
+import { DB_PORTS, selectorLabels } from '../../../src/k8s/names.js';
 import { ensureCluster } from '../cluster/cluster.js';
 import { run } from '../../support/go-tools.js';
 import { E2eStack, eventually, MINUTE, type Workload } from './stack.js';
@@ -105,8 +107,13 @@ export function stackSuite(
         status: { succeeded?: number };
       };
       expect(job.status.succeeded).toBe(1);
+      // `quire diff` (src/cli/diff-command.ts) prints a table whose rows start with the action,
+      // then `no changes` and exits 0 when nothing would be created, changed or pruned, else 3.
+      // Only `skip` rows (the kinds of the absent Prometheus operator) may be left.
       const diff = await s.quire(['diff', '--state-dir', s.stateDir]);
-      expect(diff.stdout).not.toMatch(/^(create|prune) /m);
+      expect(diff.stdout).not.toMatch(/^(create|change|prune) /m);
+      expect(diff.stdout).toContain('no changes');
+      expect(diff.code, diff.stdout).toBe(0);
     });
 
     it('answers over HTTPS through the Ingress with the generated certificate, HTTP redirected', async () => {
@@ -123,18 +130,27 @@ export function stackSuite(
 
     it('lets the web pods reach MariaDB and nobody else', async () => {
       const s = stack();
-      await s.k([
-        'run',
-        'np-probe',
-        `--image=${s.cluster.toolboxImage}`,
-        '--image-pull-policy=Never',
-        '--restart=Never',
-        '--command',
-        '--',
-        'sleep',
-        '600',
-      ]);
-      await s.k(['wait', '--for=condition=Ready', 'pod/np-probe', '--timeout=120s']);
+      // Two toolbox pods that differ only in their labels: `np-outsider` has none, so the DB pods'
+      // NetworkPolicy admits it nowhere; `np-allowed` has the bootstrap Job's selector labels, which
+      // that policy admits on the SQL port (src/k8s/network-policies.ts). The allowed one is the
+      // positive control: the very same `nc` through the same DNS name and `kubectl exec` must
+      // connect from it, so a broken nc, DNS or exec cannot make the outsider's failure pass.
+      const allowedLabels = Object.entries(selectorLabels(configSchema.parse(s.config), 'database-bootstrap'))
+        .map(([key, value]) => `${key}=${value}`)
+        .join(',');
+      const probe = (name: string, ...options: string[]) =>
+        s.k([
+          'run',
+          name,
+          `--image=${s.cluster.toolboxImage}`,
+          '--image-pull-policy=Never',
+          '--restart=Never',
+          ...options,
+          '--command',
+          '--',
+          'sleep',
+          '600',
+        ]);
       const exec = (target: string, command: readonly string[]) =>
         run(s.cluster.kubectl, [
           '--kubeconfig',
@@ -146,12 +162,34 @@ export function stackSuite(
           '--',
           ...command,
         ]);
-      const outsider = exec('np-probe', ['nc', '-z', '-w', '3', 'quire-mariadb-read', '3306']);
-      expect(outsider.status).not.toBe(0);
-      const web = exec('deploy/quire-web', checks.tcpProbe('quire-mariadb-read', 3306));
-      expect(web.stderr).toBe('');
-      expect(web.status).toBe(0);
-      await s.k(['delete', 'pod', 'np-probe', '--wait=false']);
+      const nc = ['nc', '-z', '-w', '3', 'quire-mariadb-read', String(DB_PORTS.sql)];
+      try {
+        await Promise.all([probe('np-outsider'), probe('np-allowed', `--labels=${allowedLabels}`)]);
+        await s.k(['wait', '--for=condition=Ready', 'pod/np-outsider', 'pod/np-allowed', '--timeout=120s']);
+        // The enforcer learns a new pod's labels from the API server: the control may need a few tries.
+        let control = exec('np-allowed', nc);
+        for (const deadline = Date.now() + 30_000; control.status !== 0 && Date.now() < deadline;) {
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          control = exec('np-allowed', nc);
+        }
+        expect(control.stderr, 'the positive control (np-allowed) must connect').toBe('');
+        expect(control.status, 'the positive control (np-allowed) must connect').toBe(0);
+        const outsider = exec('np-outsider', nc);
+        expect(outsider.status, 'np-outsider must not reach MariaDB').not.toBe(0);
+        const web = exec('deploy/quire-web', checks.tcpProbe('quire-mariadb-read', DB_PORTS.sql));
+        expect(web.stderr).toBe('');
+        expect(web.status).toBe(0);
+      } finally {
+        await s.k([
+          'delete',
+          'pod',
+          'np-outsider',
+          'np-allowed',
+          '--ignore-not-found',
+          '--now',
+          '--wait=false',
+        ]);
+      }
     });
 
     it('scales the web tier up under load and back down after it', async () => {

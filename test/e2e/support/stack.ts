@@ -5,10 +5,11 @@
  */
 import type { Agent } from 'node:https';
 import { request as httpsRequest } from 'node:https';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { inject } from 'vitest';
 import type { QuireConfigInput } from '../../../src/config/schema.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { httpRequest as plainHttp } from '../../support/http.js';
@@ -136,9 +137,13 @@ interface SecretStore {
   certificates: Record<string, Record<string, { certificate: string; privateKey: string }>>;
 }
 
-/** One stack deployed by `quire deploy` in its own namespace, with its config and state files. */
+/**
+ * One stack deployed by `quire deploy` in its own namespace, with its config and state files in
+ * `work`: inside the run's work directory (test/e2e/global-setup.ts removes it when the run ends),
+ * and removed by `dispose` already (QUIRE_KEEP_TEST_DIRS=1 keeps both).
+ */
 export class E2eStack {
-  readonly work = mkdtempSync(join(tmpdir(), 'quire-e2e-'));
+  readonly work = mkdtempSync(join(inject('e2eWorkRoot') ?? tmpdir(), 'quire-e2e-'));
   readonly configFile = join(this.work, 'quire.yaml');
   readonly stateDir = join(this.work, 'state');
   /** Everything the CLI printed, to search for leaked secrets. */
@@ -167,10 +172,12 @@ export class E2eStack {
     ]);
   }
 
+  /** Delete the namespace (without waiting) and the work directory with its generated passwords. */
   async dispose(): Promise<void> {
     await kubectl(['delete', 'namespace', this.namespace, '--ignore-not-found', '--wait=false']).catch(
       () => undefined,
     );
+    if (process.env.QUIRE_KEEP_TEST_DIRS === undefined) rmSync(this.work, { recursive: true, force: true });
   }
 
   /** `quire <args>` with this stack's config and the cluster's kubeconfig. */
