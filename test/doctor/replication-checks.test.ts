@@ -16,9 +16,12 @@ describe('replicationChecks', () => {
     expect(replicationChecks(healthy)).toEqual([]);
   });
 
-  it('reports the stopped replica with the command that starts it', () => {
-    const [found, ...others] = replicationChecks(loadFixture('replica-stopped'));
+  it('reports the stopped replica with the command that starts it, and the primary going on alone', () => {
+    const [unprotected, found, ...others] = replicationChecks(loadFixture('replica-stopped'));
     expect(others).toEqual([]);
+    // As recorded: MariaDB keeps Rpl_semi_sync_master_status ON with no replica connected.
+    expect(unprotected?.id).toBe('WRITES_NOT_ON_A_REPLICA');
+    expect(unprotected?.evidence[0]?.detail).toContain('writes: NOT protected');
     expect(found?.id).toBe('REPLICA_NOT_RUNNING');
     expect(found?.summary).toBe(
       'replica quire-mariadb-1 is not replicating from quire-mariadb-0.quire-mariadb (Slave_IO_Running No, Slave_SQL_Running No)',
