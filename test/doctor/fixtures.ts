@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../src/cluster/connection.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -34,7 +35,12 @@ export async function recordSnapshot(
   });
   if (RECORDING) {
     mkdirSync(FIXTURES_DIR, { recursive: true });
-    writeFileSync(join(FIXTURES_DIR, `${name}.json`), `${JSON.stringify(snapshot, null, 2)}\n`);
+    // Formatted as the linter checks it (prettier), so that a recording lands as it is written.
+    const file = join(FIXTURES_DIR, `${name}.json`);
+    writeFileSync(
+      file,
+      await format(JSON.stringify(snapshot, null, 2), { ...(await resolveConfig(file)), filepath: file }),
+    );
   }
   return snapshot;
 }
