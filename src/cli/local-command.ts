@@ -1,5 +1,13 @@
 import { Command, Option } from 'commander';
-import { localStackStatus, runSupervisor, type ComponentStatus } from '../local/stack/index.js';
+import {
+  localStackStatus,
+  localStateDir,
+  requestRoleChange,
+  runSupervisor,
+  stackPaths,
+  type ComponentStatus,
+} from '../local/stack/index.js';
+import type { RoleChange } from '../topology/failover-manager.js';
 import { formatTable } from '../util/table.js';
 import type { ConfigOptions } from './config-option.js';
 import { quireDirectory, withLocalOptions } from './local-options.js';
@@ -63,6 +71,49 @@ export function localCommand(): Command {
           ...(status.url === null ? [] : [`\nURL: ${status.url}`]),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
+      }),
+  );
+  const describeChange = (change: RoleChange): string =>
+    `${change.kind}: ${change.from} → ${change.to}; writes held ${change.heldMs} ms` +
+    (change.outageMs === undefined ? '' : `, down ${change.outageMs} ms`) +
+    `\n${change.reason}\n`;
+  local.addCommand(
+    withLocalOptions(new Command('switchover'))
+      .description(
+        'move the primary to another DB node on purpose, losing no write (writes pause well under a second)',
+      )
+      .option(
+        '--to <node>',
+        'the node to promote, e.g. quire-mariadb-1 (default: the replica that has the most)',
+      )
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ quire local switchover\n  $ quire local switchover --to quire-mariadb-2',
+      )
+      .action(async (options: ConfigOptions & { readonly to?: string }) => {
+        const socket = stackPaths(localStateDir(quireDirectory(options))).controlSocket;
+        const change = await requestRoleChange(socket, {
+          kind: 'switchover',
+          ...(options.to === undefined ? {} : { to: options.to }),
+        });
+        process.stdout.write(describeChange(change));
+      }),
+  );
+  local.addCommand(
+    withLocalOptions(new Command('failover'))
+      .description(
+        'promote a replica although the failover manager waits because none is known to hold every acknowledged write',
+      )
+      .requiredOption(
+        '--allow-data-loss',
+        'accept that writes the primary acknowledged may be lost (the manager says which replica it takes and why)',
+      )
+      .addHelpText('after', '\nExamples:\n  $ quire local failover --allow-data-loss')
+      .action(async (options: ConfigOptions) => {
+        const socket = stackPaths(localStateDir(quireDirectory(options))).controlSocket;
+        process.stdout.write(
+          describeChange(await requestRoleChange(socket, { kind: 'failover', allowDataLoss: true })),
+        );
       }),
   );
   local.addCommand(

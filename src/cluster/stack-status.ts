@@ -6,9 +6,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { QuireConfig } from '../config/schema.js';
 import {
   describeWriteProtection,
+  observedRole,
   parseNodeReport,
   type SemiSyncReport,
-} from '../k8s/database/node-report.js';
+} from '../topology/node-report.js';
 import { scriptCommand } from '../k8s/database/pod-scripts.js';
 import { quireNames, selectorLabels } from '../k8s/names.js';
 import { formatTable } from '../util/table.js';
@@ -26,7 +27,8 @@ export interface PodState {
 }
 
 export interface DatabasePodState extends PodState {
-  readonly role: 'primary' | 'replica';
+  /** As observed (observedRole); unknown when the pod's report could not be read. */
+  readonly role: 'primary' | 'replica' | 'unknown';
   readonly readOnly: boolean | null;
   readonly gtid: string | null;
   readonly lagSeconds: number | null;
@@ -82,10 +84,8 @@ async function databaseState(
   pod: V1Pod,
 ): Promise<DatabasePodState> {
   const base = podState(pod);
-  const ordinal = Number(base.pod.slice(base.pod.lastIndexOf('-') + 1));
-  const role = ordinal === 0 ? 'primary' : 'replica';
   const unknown = {
-    role,
+    role: 'unknown',
     readOnly: null,
     gtid: null,
     lagSeconds: null,
@@ -103,7 +103,7 @@ async function databaseState(
     const error = [replication?.lastIoError, replication?.lastSqlError].filter((text) => text).join('; ');
     return {
       ...base,
-      role,
+      role: observedRole(report),
       readOnly: report.raw.read_only === undefined ? null : report.readOnly,
       gtid: report.raw.gtid_current_pos ?? null,
       lagSeconds: replication?.secondsBehindMaster ?? null,

@@ -7,7 +7,7 @@
  * to the names of keys that hold a password.
  */
 
-import type { SemiSyncReport } from '../k8s/database/node-report.js';
+import type { SemiSyncReport } from '../topology/node-report.js';
 
 export interface EventFacts {
   readonly kind: string;

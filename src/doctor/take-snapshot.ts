@@ -15,7 +15,7 @@ import {
 import { describeError, statusCode, type ClusterConnection } from '../cluster/connection.js';
 import { execInPod } from '../cluster/pod-exec.js';
 import type { QuireConfig } from '../config/schema.js';
-import { parseNodeReport } from '../k8s/database/node-report.js';
+import { parseNodeReport } from '../topology/node-report.js';
 import { scriptCommand } from '../k8s/database/pod-scripts.js';
 import { quireNames, selectorLabels } from '../k8s/names.js';
 import { certificateFacts, configMapPasswords, type SecretData } from './secret-facts.js';

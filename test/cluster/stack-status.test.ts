@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { formatStatus, type DatabasePodState, type StackStatus } from '../../src/cluster/stack-status.js';
 
 const pod = { phase: 'Running', ready: true, restarts: 0, problem: null };
-const semiSync = { primaryEnabled: true, ackingReplicas: 1, commitsWithoutAck: 0, replicaEnabled: false };
+const semiSync = {
+  primaryEnabled: true,
+  ackingReplicas: 1,
+  commitsWithoutAck: 0,
+  replicaEnabled: false,
+  replicaActive: false,
+};
 
 function status(primaryActive: boolean, ackingReplicas: number): StackStatus {
   const database: DatabasePodState[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replicationChecks } from '../../src/doctor/checks/replication-checks.js';
-import type { SemiSyncReport } from '../../src/k8s/database/node-report.js';
+import type { SemiSyncReport } from '../../src/topology/node-report.js';
 import type { ClusterSnapshot } from '../../src/doctor/index.js';
 import { loadFixture } from './fixtures.js';
 
@@ -93,7 +93,7 @@ describe('replicationChecks when a server cannot be read', () => {
         database: healthy.database.map((server) => (server.ordinal === 0 ? { ...server, semiSync } : server)),
       };
     };
-    const semiSync = { ackingReplicas: 1, commitsWithoutAck: 2, replicaEnabled: false };
+    const semiSync = { ackingReplicas: 1, commitsWithoutAck: 2, replicaEnabled: false, replicaActive: false };
 
     it('finds nothing while semi-sync is in effect', () => {
       expect(

@@ -2,9 +2,10 @@
  * The replication state read through the DB pods: a replica that does not replicate, one stopped by
  * an error, one lagging past database.maxReplicationLagSeconds, or a replica that accepts writes;
  * and whether the primary's acknowledged writes are on a replica (semi-sync in effect).
- * Pod 0 is the primary (SPEC S2); every other ordinal is a replica.
+ * The primary is the pod that takes writes and replicates from no one (roles move on failover);
+ * every other pod is judged as a replica.
  */
-import { describeWriteProtection, writeProtection } from '../../k8s/database/node-report.js';
+import { describeWriteProtection, writeProtection } from '../../topology/node-report.js';
 import { finding, type Finding } from '../finding.js';
 import { objectName, type ClusterSnapshot, type DatabasePodFacts } from '../snapshot.js';
 
@@ -110,7 +111,8 @@ export function replicationChecks(snapshot: ClusterSnapshot): Finding[] {
         ),
       ];
     }
-    return server.ordinal === 0 ? primaryFindings(snapshot, server) : replicaFindings(snapshot, server);
+    const primary = server.readOnly === false && server.replica === null;
+    return primary ? primaryFindings(snapshot, server) : replicaFindings(snapshot, server);
   });
 }
 

@@ -20,6 +20,13 @@ export interface ClusterState {
   readonly version: 1;
   readonly name: string;
   readonly nodes: readonly NodeState[];
+  /** Ordinal of the primary: 0 until a failover or switchover moves it. */
+  readonly primary?: number;
+  /**
+   * The primary's GTID position when it was promoted: a node that was primary before and holds a
+   * transaction beyond it has writes no other node has (errant) and must be cloned again.
+   */
+  readonly promotedAt?: string;
 }
 
 const isPort = (value: unknown): value is number =>
@@ -48,7 +55,13 @@ export function readClusterState(file: string): ClusterState | undefined {
   } catch {
     throw damaged('not JSON');
   }
-  const value = parsed as { version?: unknown; name?: unknown; nodes?: unknown };
+  const value = parsed as {
+    version?: unknown;
+    name?: unknown;
+    nodes?: unknown;
+    primary?: unknown;
+    promotedAt?: unknown;
+  };
   if (value.version !== 1 || typeof value.name !== 'string' || !Array.isArray(value.nodes)) {
     throw damaged('no version 1, name and nodes');
   }
@@ -65,7 +78,17 @@ export function readClusterState(file: string): ClusterState | undefined {
       ...(isPid(node.sidecarPid) ? { sidecarPid: node.sidecarPid } : {}),
     };
   });
-  return { version: 1, name: value.name, nodes };
+  const primary = value.primary ?? 0;
+  if (typeof primary !== 'number' || !Number.isInteger(primary) || primary < 0 || primary >= nodes.length) {
+    throw damaged(`primary ${JSON.stringify(primary)} is not one of the nodes`);
+  }
+  return {
+    version: 1,
+    name: value.name,
+    nodes,
+    primary,
+    ...(typeof value.promotedAt === 'string' ? { promotedAt: value.promotedAt } : {}),
+  };
 }
 
 /** Replace the state file in one step. */

@@ -55,8 +55,9 @@ import {
   type LocalMariaDbPasswords,
   type LocalNodeSpec,
   type NodePorts,
+  type NodeRole,
 } from './node-spec.js';
-import { parseNodeReport, type NodeReport } from '../../k8s/database/node-report.js';
+import { parseNodeReport, type NodeReport } from '../../topology/node-report.js';
 import { assertPortFree, freePort, isListening } from './ports.js';
 import {
   commandLine,
@@ -117,6 +118,8 @@ export interface LocalMariaDbClusterOptions {
 
 /** A node and its processes, as seen now. */
 export interface LocalMariaDbNode extends LocalNodeSpec {
+  /** As recorded: the primary (the failover manager moves it) or a replica. */
+  readonly role: NodeRole;
   /** Process (and process group) id of the server: mariadbd, or run-server.sh before it execs. */
   readonly pid: number | undefined;
   /** Process group id of the replication sidecar (socat serving backups). */
@@ -163,6 +166,8 @@ export class LocalMariaDbCluster {
   /** Groups of scripts running to their end (to end them with killNow). */
   private readonly running = new Set<number>();
   private readonly pids: Pids[];
+  private primaryOrdinal: number;
+  private promotedAt: string | undefined;
 
   private constructor(
     readonly layout: ClusterLayout,
@@ -172,8 +177,11 @@ export class LocalMariaDbCluster {
     /** Nodes in the state file beyond the configured count (after a scale-down); stopped by start. */
     private readonly extraPids: Pids[],
     pids: Pids[],
+    primary: { readonly ordinal: number; readonly promotedAt?: string | undefined },
   ) {
     this.pids = pids;
+    this.primaryOrdinal = primary.ordinal;
+    this.promotedAt = primary.promotedAt;
   }
 
   /**
@@ -221,7 +229,15 @@ export class LocalMariaDbCluster {
       host: LOOPBACK,
       ownTemplates: resolved.bindAddress !== POD_BIND_ADDRESS,
     });
-    checkPrimaryPortKept(layout, state?.nodes[0]?.ports);
+    const primaryOrdinal = state?.primary ?? 0;
+    if (primaryOrdinal >= layout.nodes.length) {
+      throw new DirectoryError(
+        resolved.baseDir,
+        `the primary is ${resolved.name}-${primaryOrdinal}, which ${layout.nodes.length} node(s) would leave out`,
+        `keep at least ${primaryOrdinal + 1} nodes, or switch the primary over to a lower node first`,
+      );
+    }
+    checkPrimaryPortKept(layout, primaryOrdinal, state?.nodes[primaryOrdinal]?.ports);
     for (const node of layout.nodes) {
       if (Buffer.byteLength(node.socket) > MAX_SOCKET_PATH) {
         throw new DirectoryError(
@@ -239,7 +255,10 @@ export class LocalMariaDbCluster {
       ...(node.serverPid !== undefined && isAlive(node.serverPid) ? { server: node.serverPid } : {}),
       ...(node.sidecarPid !== undefined && isAlive(node.sidecarPid) ? { sidecar: node.sidecarPid } : {}),
     }));
-    const cluster = new LocalMariaDbCluster(layout, resolved, runUser, extras, pids);
+    const cluster = new LocalMariaDbCluster(layout, resolved, runUser, extras, pids, {
+      ordinal: primaryOrdinal,
+      promotedAt: state?.promotedAt,
+    });
     for (const node of layout.nodes) cluster.ensureNodeDirs(node);
     cluster.saveState();
     return cluster;
@@ -265,15 +284,43 @@ export class LocalMariaDbCluster {
   node(ordinal: number): LocalMariaDbNode {
     const spec = this.spec(ordinal);
     const pids = this.livePids(ordinal);
-    return { ...spec, pid: pids.server, sidecarPid: pids.sidecar, running: pids.server !== undefined };
+    return {
+      ...spec,
+      role: this.roleOf(ordinal),
+      pid: pids.server,
+      sidecarPid: pids.sidecar,
+      running: pids.server !== undefined,
+    };
   }
 
+  /** The node recorded as the primary. */
   get primary(): LocalMariaDbNode {
-    return this.node(0);
+    return this.node(this.primaryOrdinal);
   }
 
   get replicas(): readonly LocalMariaDbNode[] {
-    return this.nodes.slice(1);
+    return this.nodes.filter((node) => node.ordinal !== this.primaryOrdinal);
+  }
+
+  /** The primary's GTID position when it was promoted; undefined for the first primary. */
+  get primaryPromotedAt(): string | undefined {
+    return this.promotedAt;
+  }
+
+  /**
+   * Record that `ordinal` is the primary from now on, promoted at GTID position `promotedAt`.
+   * Only the record: the failover manager fences the old primary first and promotes the server
+   * after. A node started from now on starts as this role (read-only unless it is the primary).
+   */
+  recordPrimary(ordinal: number, promotedAt: string): void {
+    this.spec(ordinal);
+    this.primaryOrdinal = ordinal;
+    this.promotedAt = promotedAt;
+    this.saveState();
+  }
+
+  private roleOf(ordinal: number): NodeRole {
+    return ordinal === this.primaryOrdinal ? 'primary' : 'replica';
   }
 
   /** Start every node not running (see `start`); the result of each, by ordinal. */
@@ -287,9 +334,9 @@ export class LocalMariaDbCluster {
         results[ordinal] = result;
         if (!result.alreadyRunning) startedHere.push(ordinal);
       };
-      await start(0);
+      await start(this.primaryOrdinal);
       // Replicas with data start together; those needing a clone, one after another in order.
-      const replicas = this.layout.nodes.slice(1);
+      const replicas = this.layout.nodes.filter((node) => node.ordinal !== this.primaryOrdinal);
       const seeded = replicas.filter((node) => existsSync(join(node.dataDir, READY_MARKER)));
       const settled = await Promise.allSettled(seeded.map((node) => start(node.ordinal)));
       const failed = settled.find((result) => result.status === 'rejected');
@@ -307,23 +354,31 @@ export class LocalMariaDbCluster {
    * Start a node's missing processes and wait until it is ready: configure.sh and clone.sh, then
    * run-server.sh, then replicate.sh. A replica whose data directory lost its server (removed) is
    * stopped if needed and cloned again from a running node. If the node does not become ready, the
-   * processes this call started are ended again.
+   * processes this call started are ended again. `until: 'serving'` waits only until the server
+   * answers and the sidecar serves backups: a primary that was failed over comes back read-only and
+   * is ready for reads only once the failover manager has rejoined it.
    */
-  async startNode(ordinal: number): Promise<NodeStartResult> {
+  async startNode(
+    ordinal: number,
+    options: { readonly until?: 'ready' | 'serving' } = {},
+  ): Promise<NodeStartResult> {
     const spec = this.spec(ordinal);
+    const role = this.roleOf(ordinal);
+    const others = this.layout.nodes.filter((node) => node.ordinal !== ordinal);
     const marked = (node: LocalNodeSpec): boolean => existsSync(join(node.dataDir, READY_MARKER));
     let pids = this.livePids(ordinal);
-    if (!marked(spec) && spec.role === 'replica' && (pids.server ?? pids.sidecar) !== undefined) {
+    if (!marked(spec) && role === 'replica' && (pids.server ?? pids.sidecar) !== undefined) {
       // Its data directory was removed under the running server: start over with a clone.
       await this.stopNode(ordinal);
       pids = {};
     }
-    if (!marked(spec) && spec.role === 'primary' && this.layout.nodes.slice(1).some(marked)) {
+    if (!marked(spec) && role === 'primary' && others.some(marked)) {
       throw new PrimaryDataMissingError(spec.dataDir);
     }
     this.ensureNodeDirs(spec);
+    const until = options.until ?? 'ready';
     if (pids.server !== undefined && pids.sidecar !== undefined) {
-      await this.waitReady(spec);
+      await this.waitReady(spec, until);
       return { node: this.node(ordinal), alreadyRunning: true };
     }
 
@@ -331,11 +386,11 @@ export class LocalMariaDbCluster {
     let configure: ScriptResult | undefined;
     let clone: ScriptResult | undefined;
     let cloned: NodeStartResult['cloned'];
-    const initialises = spec.role === 'primary' && !marked(spec);
+    const initialises = role === 'primary' && !marked(spec);
     try {
       if (pids.server === undefined) {
         await assertPortFree(spec.port, this.options.bindAddress, `SQL port of ${spec.name}`);
-        const donor = spec.role === 'replica' && !marked(spec) ? this.donorFor(spec) : undefined;
+        const donor = role === 'replica' && !marked(spec) ? this.donorFor(spec) : undefined;
         if (initialises) assertSpace(spec.dataDir, INITIAL_DATA_BYTES, `initialising the primary's data`);
         if (donor !== undefined) {
           assertSpace(spec.dataDir, footprintBytes(donor.dataDir), `a clone of ${donor.name}'s data`);
@@ -373,7 +428,7 @@ export class LocalMariaDbCluster {
         };
         this.saveState();
       }
-      await this.waitReady(spec);
+      await this.waitReady(spec, until);
     } catch (error) {
       await this.endStartedSince(ordinal, pids);
       throw error;
@@ -431,8 +486,8 @@ export class LocalMariaDbCluster {
   /** Stop every node: the replicas (together), then the primary. Data is kept. */
   async stop(): Promise<void> {
     for (const extra of this.extraPids.splice(0)) await this.endPids(extra, 'SIGTERM');
-    await Promise.all(this.layout.nodes.slice(1).map((node) => this.stopNode(node.ordinal)));
-    await this.stopNode(0);
+    await Promise.all(this.replicas.map((node) => this.stopNode(node.ordinal)));
+    await this.stopNode(this.primaryOrdinal);
   }
 
   /** SIGKILL every process group this runner knows of, at once (for an exiting test process). */
@@ -448,11 +503,11 @@ export class LocalMariaDbCluster {
    * user, and every password brought in line. Idempotent.
    */
   async bootstrap(input: BootstrapInput): Promise<AppLogin> {
-    const primary = this.spec(0);
-    if (this.livePids(0).server === undefined) {
+    const primary = this.spec(this.primaryOrdinal);
+    if (this.livePids(this.primaryOrdinal).server === undefined) {
       throw new NodeNotRunningError(primary.name, 'bootstrap.sh needs the primary');
     }
-    const env = bootstrapEnv(this.layout, {
+    const env = bootstrapEnv(primary, {
       ...input,
       passwords: this.options.passwords,
       path: this.options.path,
@@ -509,6 +564,7 @@ export class LocalMariaDbCluster {
     return nodeEnv(this.layout, this.spec(ordinal), {
       passwords: this.options.passwords,
       path: this.options.path,
+      primary: this.spec(this.primaryOrdinal),
       cloneAttempts: this.options.cloneAttempts,
       extra: { ...durabilityEnv(this.options.durability), ...this.options.extraEnv },
       ...(options.donor === undefined ? {} : { donor: options.donor }),
@@ -656,12 +712,17 @@ export class LocalMariaDbCluster {
     );
   }
 
-  /** Wait for probe.sh live and ready, and for the sidecar to listen; fail early when a process exits. */
-  private async waitReady(spec: LocalNodeSpec): Promise<void> {
+  /**
+   * Wait for probe.sh live and ready (unless `until` is serving), and for the sidecar to listen;
+   * fail early when a process exits.
+   */
+  private async waitReady(spec: LocalNodeSpec, until: 'ready' | 'serving'): Promise<void> {
     const deadline = Date.now() + this.options.startTimeoutMs;
     const stages: { name: string; check: () => Promise<boolean> }[] = [
       { name: 'answer the liveness probe', check: () => this.probe(spec.ordinal, 'live') },
-      { name: 'answer the readiness probe', check: () => this.probe(spec.ordinal, 'ready') },
+      ...(until === 'ready'
+        ? [{ name: 'answer the readiness probe', check: () => this.probe(spec.ordinal, 'ready') }]
+        : []),
       {
         name: `serve backups on port ${spec.clonePort}`,
         check: () => Promise.resolve(isListening(spec.clonePort)),
@@ -732,7 +793,13 @@ export class LocalMariaDbCluster {
         ...(pids.sidecar === undefined ? {} : { sidecarPid: pids.sidecar }),
       };
     });
-    writeClusterState(this.layout.stateFile, { version: 1, name: this.layout.name, nodes });
+    writeClusterState(this.layout.stateFile, {
+      version: 1,
+      name: this.layout.name,
+      nodes,
+      primary: this.primaryOrdinal,
+      ...(this.promotedAt === undefined ? {} : { promotedAt: this.promotedAt }),
+    });
   }
 }
 
@@ -774,10 +841,12 @@ async function choosePorts(
 }
 
 /** Replicas keep the primary's port in their replication settings: it must not change under them. */
-function checkPrimaryPortKept(layout: ClusterLayout, kept: NodePorts | undefined): void {
-  const primary = layout.nodes[0];
+function checkPrimaryPortKept(layout: ClusterLayout, ordinal: number, kept: NodePorts | undefined): void {
+  const primary = layout.nodes[ordinal];
   if (primary === undefined || kept === undefined || kept.db === primary.port) return;
-  const seeded = layout.nodes.slice(1).filter((node) => existsSync(join(node.dataDir, READY_MARKER)));
+  const seeded = layout.nodes
+    .filter((node) => node.ordinal !== ordinal)
+    .filter((node) => existsSync(join(node.dataDir, READY_MARKER)));
   if (seeded.length > 0) {
     throw new LocalMariaDbError(
       'LOCAL_DB_PORT_CHANGED',

@@ -1,6 +1,6 @@
 /**
- * What each local MariaDB node is, as plain data: its name, role, ports, directories and the exact
- * environment the pod scripts get. The StatefulSet gives a pod the same variables
+ * What each local MariaDB node is, as plain data: its name, ports, directories and the exact
+ * environment the pod scripts get (which node is the primary is the runner's state: it moves). The StatefulSet gives a pod the same variables
  * (`src/k8s/database/mariadb-cluster.ts`); here loopback addresses stand in for the Services.
  * No I/O: the runner (`local-mariadb-cluster.ts`) lays these out on disk and starts the processes.
  */
@@ -28,9 +28,8 @@ export interface NodePorts {
 /** One node: a pod of the StatefulSet, as local directories and loopback ports. */
 export interface LocalNodeSpec {
   readonly ordinal: number;
-  /** The pod name (`POD_NAME`), e.g. `quire-mariadb-1`; its ordinal picks the role. */
+  /** The pod name (`POD_NAME`), e.g. `quire-mariadb-1`. */
   readonly name: string;
-  readonly role: NodeRole;
   /** `100 + ordinal`, as configure.sh sets it. */
   readonly serverId: number;
   /** Address clients connect to. */
@@ -106,7 +105,6 @@ function nodeSpec(input: LayoutInput, ordinal: number, ports: NodePorts): LocalN
   return {
     ordinal,
     name,
-    role: ordinal === 0 ? 'primary' : 'replica',
     serverId: 100 + ordinal,
     host: input.host,
     port: ports.db,
@@ -125,6 +123,8 @@ function nodeSpec(input: LayoutInput, ordinal: number, ports: NodePorts): LocalN
 export interface EnvInput {
   readonly passwords: LocalMariaDbPasswords;
   readonly path: string;
+  /** The node that is the primary now (`PRIMARY_NAME`). */
+  readonly primary: LocalNodeSpec;
   /** The node a replica clones from when its data directory is empty. @default the primary */
   readonly donor?: LocalNodeSpec;
   /** `CLONE_ATTEMPTS` of clone.sh. */
@@ -138,8 +138,7 @@ export interface EnvInput {
  * `PRIMARY_HOST`/`DONOR_HOST` set to loopback in place of the headless Service's names.
  */
 export function nodeEnv(layout: ClusterLayout, node: LocalNodeSpec, input: EnvInput): Record<string, string> {
-  const primary = layout.nodes[0];
-  if (primary === undefined) throw new Error('a cluster layout needs a primary node');
+  const primary = input.primary;
   const donor = input.donor ?? primary;
   return {
     PATH: input.path,
@@ -152,6 +151,7 @@ export function nodeEnv(layout: ClusterLayout, node: LocalNodeSpec, input: EnvIn
     TEMPLATES_DIR: layout.templatesDir,
     DB_PORT: String(node.port),
     CLONE_PORT: String(node.clonePort),
+    PRIMARY_NAME: primary.name,
     PRIMARY_HOST: primary.host,
     PRIMARY_PORT: String(primary.port),
     DONOR_HOST: donor.host,
@@ -172,11 +172,9 @@ export interface BootstrapInput {
 
 /** The environment of the bootstrap Job (bootstrap.sh), pointed at the local primary. */
 export function bootstrapEnv(
-  layout: ClusterLayout,
+  primary: LocalNodeSpec,
   input: BootstrapInput & { readonly passwords: LocalMariaDbPasswords; readonly path: string },
 ): Record<string, string> {
-  const primary = layout.nodes[0];
-  if (primary === undefined) throw new Error('a cluster layout needs a primary node');
   return {
     PATH: input.path,
     HOME: primary.dir,
@@ -210,6 +208,7 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   'mariadb-install-db': 'mariadb-server',
   mariadb: 'mariadb-client',
   'mariadb-admin': 'mariadb-client',
+  'mariadb-binlog': 'mariadb-client',
   'mariadb-backup': 'mariadb-backup',
   mbstream: 'mariadb-backup',
   socat: 'socat',

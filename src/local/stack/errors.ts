@@ -8,7 +8,9 @@ export type LocalStackErrorCode =
   | 'LOCAL_STACK_STATE'
   | 'LOCAL_STACK_START_FAILED'
   | 'LOCAL_STACK_NOT_STARTED'
-  | 'LOCAL_STACK_UNKNOWN_COMPONENT';
+  | 'LOCAL_STACK_UNKNOWN_COMPONENT'
+  | 'LOCAL_STACK_NOT_RUNNING'
+  | 'LOCAL_STACK_ROLE_CHANGE_REFUSED';
 
 export class LocalStackError extends Error {
   override readonly name = 'LocalStackError';

@@ -14,7 +14,7 @@ import {
   writeProtection,
   type NodeReport,
   type WriteProtection,
-} from '../../k8s/database/node-report.js';
+} from '../../topology/node-report.js';
 import { freePort, type AppLogin, type LocalMariaDbCluster } from '../mariadb/index.js';
 import { readClusterState } from '../mariadb/cluster-state.js';
 import { assertPortFree } from '../mariadb/ports.js';
@@ -251,6 +251,12 @@ export function planUp(options: LocalStackOptions): {
           httpPort,
           ...cluster.nodes.flatMap((node) => [node.port, node.clonePort]),
         ]);
+        const keptWritePort = previous?.writePort;
+        const writePort =
+          keptWritePort !== undefined && !taken.has(keptWritePort)
+            ? keptWritePort
+            : await freePort('127.0.0.1', taken);
+        taken.add(writePort);
         for (let index = 0; index < config.web.replicas; index++) {
           const kept = previous?.workerPorts[index];
           const port = kept !== undefined && !taken.has(kept) ? kept : await freePort('127.0.0.1', taken);
@@ -264,6 +270,7 @@ export function planUp(options: LocalStackOptions): {
           httpPort,
           publicUrl: url.replace(/\/$/, ''),
           dbNodes: nodes,
+          writePort,
           clusterName: names.db,
           durability: config.database.durability,
           workerPorts,
@@ -271,9 +278,11 @@ export function planUp(options: LocalStackOptions): {
             ...selfCommand(),
             'serve',
             ...(options.configFile === undefined ? [] : ['--config', resolve(options.configFile)]),
+            // Writes through the endpoint that follows the primary; reads from every node (the
+            // app reads from the ones that replicate, and from the primary when none does).
             '--primary',
-            `${login.host}:${login.port}`,
-            ...cluster.replicas.flatMap((node) => ['--replica', `${node.host}:${node.port}`]),
+            `127.0.0.1:${writePort}`,
+            ...cluster.nodes.flatMap((node) => ['--replica', `${node.host}:${node.port}`]),
             '--host',
             '127.0.0.1',
           ],

@@ -1,8 +1,9 @@
 /**
  * Reads served by each DB node. The web workers' /metrics (asked directly, as Prometheus does, not
- * through the proxy) count `quire_db_reads_total` by pool, `primary` or `replica-<n>` (n = the
- * node's ordinal, the order of quire serve's --replica flags). Those counters live and die with a
- * worker process, so the supervisor keeps a tally over processes (ReadTally) that never goes down.
+ * through the proxy) count `quire_db_reads_total` by pool: `replica-<n>` for the n-th of quire
+ * serve's --replica flags (the local stack gives every node, in order: node n - 1), `primary` for
+ * the write endpoint (the node that is primary now). Those counters live and die with a worker
+ * process, so the supervisor keeps a tally over processes (ReadTally) that never goes down.
  */
 import { get } from 'node:http';
 import { readJson, writeJson } from './stack-plan.js';
@@ -46,13 +47,20 @@ function metricsText(port: number): Promise<string | undefined> {
   });
 }
 
-/** One worker's reads per DB ordinal, or undefined when it does not answer (not "no reads"). */
-export async function workerReadCounts(port: number): Promise<Map<number, number> | undefined> {
+/**
+ * One worker's reads per DB ordinal, or undefined when it does not answer (not "no reads").
+ * `primary` is the ordinal of the node that is primary now.
+ */
+export async function workerReadCounts(
+  port: number,
+  primary: number,
+): Promise<Map<number, number> | undefined> {
   const text = await metricsText(port);
   if (text === undefined) return undefined;
   const byOrdinal = new Map<number, number>();
   for (const [pool, count] of parseReadCounts(text)) {
-    const ordinal = pool === 'primary' ? 0 : Number(/^replica-(\d+)$/.exec(pool)?.[1] ?? Number.NaN);
+    const ordinal =
+      pool === 'primary' ? primary : Number(/^replica-(\d+)$/.exec(pool)?.[1] ?? Number.NaN) - 1;
     if (Number.isInteger(ordinal)) byOrdinal.set(ordinal, (byOrdinal.get(ordinal) ?? 0) + count);
   }
   return byOrdinal;

@@ -28,6 +28,8 @@ export interface StackPaths {
   readonly planFile: string;
   /** What the supervisor runs now: pids, ports, restarts (written by the supervisor). */
   readonly supervisorStateFile: string;
+  /** The supervisor's control socket (switchover, failover). */
+  readonly controlSocket: string;
   readonly supervisorLog: string;
   /** Reads per DB node so far, over worker processes (ReadTally; written by the supervisor, kept by down). */
   readonly readCountsFile: string;
@@ -54,6 +56,7 @@ export function stackPaths(dir: string): StackPaths {
     privateKeyFile: join(base, 'tls.key'),
     planFile: join(base, 'plan.json'),
     supervisorStateFile: join(base, 'supervisor.json'),
+    controlSocket: join(base, 'control.sock'),
     supervisorLog: join(logDir, 'supervisor.log'),
     readCountsFile: join(base, 'read-counts.json'),
     ownerLoginFile: join(base, 'owner-login.txt'),

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Durability } from '../../k8s/database/pod-scripts.js';
+import type { ManagerStatus } from '../../topology/failover-manager.js';
 import { LocalStackError } from './errors.js';
 
 export interface StackPlan {
@@ -15,8 +16,10 @@ export interface StackPlan {
   readonly httpPort: number;
   /** `https://<host>:<httpsPort>`. */
   readonly publicUrl: string;
-  /** DB nodes: ordinal 0 the primary. */
+  /** DB nodes (which one is the primary is recorded in the runner's state file: it moves). */
   readonly dbNodes: number;
+  /** The write endpoint's loopback port: the supervisor forwards it to the current primary. */
+  readonly writePort: number;
   /** LocalMariaDbCluster name (the StatefulSet's). */
   readonly clusterName: string;
   /** database.durability, for the DB nodes the supervisor restarts. */
@@ -57,6 +60,8 @@ export interface SupervisorState {
   readonly db: readonly DbNodeSupervision[];
   /** Reads per DB ordinal so far (ReadTally.totals(), up to ~2 s old); absent from an older supervisor. */
   readonly reads?: Readonly<Record<number, number>>;
+  /** The failover manager's view: the primary, why it waits, the last role change, errant saves. */
+  readonly failover?: ManagerStatus;
 }
 
 export function writeJson(file: string, value: unknown): void {

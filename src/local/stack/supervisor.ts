@@ -2,14 +2,23 @@
  * The supervisor: a small detached process (`quire local supervise`) that `quire up` starts and
  * `quire down` stops. It runs the TLS proxy, runs the web workers (`quire serve`, the first alone
  * until ready so that it migrates and creates the owner, then the others) and restarts a worker
- * that exits, with backoff (1 s, doubling to 30 s; reset after 30 s of good running). Every 5 s it
- * also restarts a DB node whose server died, by the same LocalMariaDbCluster `quire up` uses.
+ * that exits, with backoff (1 s, doubling to 30 s; reset after 30 s of good running).
+ * It runs the write endpoint and the failover manager (src/topology): a dead primary is failed over
+ * to a replica that holds every acknowledged write, and the endpoint leads to the new one. Every
+ * second it restarts a DB node whose server died, by the same LocalMariaDbCluster `quire up` uses:
+ * a replica at once (it comes back read-only; the manager rejoins it), the primary only when no
+ * replica may take over. `quire local switchover` and `quire local failover` reach the manager
+ * through a control socket in the state directory.
  * Every 2 s it tallies the reads the ready workers count (ReadTally, kept in read-counts.json).
- * What runs, and the reads, are written to supervisor.json for `quire local status`.
+ * What runs, the reads and the manager's state are written to supervisor.json for `quire local status`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, type Server } from 'node:http';
+import { FailoverManager } from '../../topology/failover-manager.js';
+import { startControlServer } from './control-socket.js';
+import { localFailoverTarget } from './local-failover.js';
+import { startWriteEndpoint, type WriteEndpoint } from './write-endpoint.js';
 import { withDbLock } from './db-lock.js';
 import { loadReadTotals, ReadTally, saveReadTotals, workerReadCounts } from './read-counts.js';
 import { openStackCluster } from './stack-cluster.js';
@@ -29,7 +38,7 @@ const FIRST_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 /** A worker that ran this long before exiting starts its next backoff from the first step. */
 const GOOD_RUN_MS = 30_000;
-const DB_CHECK_MS = 5000;
+const DB_CHECK_MS = 1000;
 const READS_SCRAPE_MS = 2000;
 
 /** The marker of the owner's one-time login in the first worker's stderr (start-server.ts). */
@@ -68,7 +77,8 @@ export async function runSupervisor(stateDir: string): Promise<void> {
   };
   let stopping = false;
   const isStopping = (): boolean => stopping;
-  const running: { proxy?: TlsProxy } = {};
+  const running: { proxy?: TlsProxy; endpoint?: WriteEndpoint; manager?: FailoverManager; control?: Server } =
+    {};
   const db: DbNodeSupervision[] = Array.from({ length: plan.dbNodes }, (_, ordinal) => ({
     ordinal,
     restarts: 0,
@@ -94,6 +104,7 @@ export async function runSupervisor(stateDir: string): Promise<void> {
       workers: workers.map((worker) => worker.state),
       db,
       reads: tally.totals(),
+      ...(running.manager === undefined ? {} : { failover: running.manager.status() }),
     };
     writeJson(paths.supervisorStateFile, state);
   };
@@ -167,23 +178,23 @@ export async function runSupervisor(stateDir: string): Promise<void> {
     }
   };
 
+  const passwords = loadStackPasswords(paths);
+  const openCluster = () =>
+    openStackCluster(paths, plan.dbNodes, plan.clusterName, passwords, plan.durability);
+
   const checkDb = async (): Promise<void> => {
-    const passwords = loadStackPasswords(paths);
     await withDbLock(paths.dbLockDir, async () => {
-      const cluster = await openStackCluster(
-        paths,
-        plan.dbNodes,
-        plan.clusterName,
-        passwords,
-        plan.durability,
-      );
+      const cluster = await openCluster();
       for (const node of cluster.nodes) {
         if (stopping || (node.running && node.sidecarPid !== undefined)) continue;
         if (Date.now() < (dbNextTry[node.ordinal] ?? 0)) continue;
+        // A dead primary is the failover manager's: restarted only when no replica may take over.
+        if (node.role === 'primary' && running.manager?.primaryMayRestart === false) continue;
         log(`${node.name} is not running; starting it`);
         const entry = db[node.ordinal];
         try {
-          await cluster.startNode(node.ordinal);
+          // A replica that was primary comes back read-only, ready once the manager rejoined it.
+          await cluster.startNode(node.ordinal, { until: node.role === 'primary' ? 'ready' : 'serving' });
           dbFailures[node.ordinal] = 0;
           db[node.ordinal] = { ordinal: node.ordinal, restarts: (entry?.restarts ?? 0) + 1 };
           log(`${node.name} restarted`);
@@ -207,7 +218,8 @@ export async function runSupervisor(stateDir: string): Promise<void> {
         const child = worker.child;
         const pid = child?.pid;
         if (pid === undefined || worker.state.status !== 'ready') return;
-        const counts = await workerReadCounts(worker.state.port);
+        const primary = plan.dbNodes > 0 ? primaryOrdinal() : 0;
+        const counts = await workerReadCounts(worker.state.port, primary);
         // A process that exited meanwhile is retired already: a late answer must not count it twice.
         if (counts !== undefined && worker.child === child) tally.observe(pid, counts);
       }),
@@ -230,6 +242,19 @@ export async function runSupervisor(stateDir: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, READS_SCRAPE_MS));
       if (isStopping()) return;
       await scrapeReads();
+    }
+  };
+
+  /** Publish the manager's state when it changed (a failover, a reason to wait). */
+  const managerStatusLoop = async (): Promise<void> => {
+    let published = '';
+    while (!stopping) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const status = JSON.stringify(running.manager?.status());
+      if (status !== published && !isStopping()) {
+        published = status;
+        save();
+      }
     }
   };
 
@@ -264,7 +289,9 @@ export async function runSupervisor(stateDir: string): Promise<void> {
         child.kill('SIGTERM');
       });
     });
-    await Promise.all([...exits, running.proxy?.close()]);
+    await running.manager?.stop();
+    running.control?.close();
+    await Promise.all([...exits, running.proxy?.close(), running.endpoint?.close()]);
     rmSync(paths.supervisorStateFile, { force: true });
     log('stopped');
     process.exit(0);
@@ -273,6 +300,26 @@ export async function runSupervisor(stateDir: string): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
 
   save();
+  // The write endpoint leads to the recorded primary before the first worker migrates through it.
+  const endpoint = await startWriteEndpoint({ port: plan.writePort });
+  running.endpoint = endpoint;
+  const target = await localFailoverTarget({ openCluster, dbLockDir: paths.dbLockDir, endpoint, log });
+  const primaryNode = target.nodes.find((node) => node.name === target.recorded().primary);
+  if (primaryNode !== undefined) endpoint.leadTo(primaryNode.port);
+  const manager = new FailoverManager(target, {
+    user: 'root',
+    password: passwords.root,
+    replicationPassword: passwords.replication,
+    semiSync: plan.durability.replication === 'semi-sync',
+  });
+  running.manager = manager;
+  const primaryOrdinal = (): number =>
+    Math.max(
+      0,
+      target.nodes.findIndex((node) => node.name === target.recorded().primary),
+    );
+  running.control = await startControlServer(paths.controlSocket, manager, log);
+  log(`write endpoint on 127.0.0.1:${plan.writePort}, leading to ${target.recorded().primary}`);
   running.proxy = await startTlsProxy({
     host: plan.host,
     httpsPort: plan.httpsPort,
@@ -294,6 +341,8 @@ export async function runSupervisor(stateDir: string): Promise<void> {
     }
   }
   for (const worker of others) start(worker);
+  void manager.run();
+  void managerStatusLoop();
   void dbLoop();
   void readsLoop();
 }

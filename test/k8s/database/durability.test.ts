@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DURABILITY } from '../../../src/config/schema.js';
-import { writeProtection } from '../../../src/k8s/database/node-report.js';
+import { writeProtection } from '../../../src/topology/node-report.js';
 import { eventually, rootQuery, startTestCluster, type TestCluster } from '../../support/local-mariadb.js';
 
 const variable = async (test: TestCluster, ordinal: number, name: string): Promise<string> => {

@@ -28,13 +28,11 @@ const layout = clusterLayout({
 });
 
 describe('clusterLayout', () => {
-  it('names each node like its pod, with its role, server id, ports and directories', () => {
-    expect(
-      layout.nodes.map((node) => [node.name, node.role, node.serverId, node.port, node.clonePort]),
-    ).toEqual([
-      ['quire-mariadb-0', 'primary', 100, 4000, 4001],
-      ['quire-mariadb-1', 'replica', 101, 4010, 4011],
-      ['quire-mariadb-2', 'replica', 102, 4020, 4021],
+  it('names each node like its pod, with its server id, ports and directories', () => {
+    expect(layout.nodes.map((node) => [node.name, node.serverId, node.port, node.clonePort])).toEqual([
+      ['quire-mariadb-0', 100, 4000, 4001],
+      ['quire-mariadb-1', 101, 4010, 4011],
+      ['quire-mariadb-2', 102, 4020, 4021],
     ]);
     expect(layout.nodes[1]).toMatchObject({
       dir: '/srv/quire/quire-mariadb-1',
@@ -67,10 +65,11 @@ describe('clusterLayout', () => {
 
 describe('nodeEnv', () => {
   it("gives a node the StatefulSet's variables, with loopback for the Services", () => {
-    const replica = layout.nodes[2];
-    const donor = layout.nodes[1];
-    if (replica === undefined || donor === undefined) throw new Error('no nodes');
-    expect(nodeEnv(layout, replica, { passwords, path: '/usr/bin:/bin', donor, cloneAttempts: 3 })).toEqual({
+    const [primary, donor, replica] = layout.nodes;
+    if (primary === undefined || replica === undefined || donor === undefined) throw new Error('no nodes');
+    expect(
+      nodeEnv(layout, replica, { passwords, path: '/usr/bin:/bin', primary, donor, cloneAttempts: 3 }),
+    ).toEqual({
       PATH: '/usr/bin:/bin',
       HOME: '/srv/quire/quire-mariadb-2',
       TMPDIR: '/srv/quire/quire-mariadb-2/tmp',
@@ -81,6 +80,7 @@ describe('nodeEnv', () => {
       TEMPLATES_DIR: '/srv/quire/templates',
       DB_PORT: '4020',
       CLONE_PORT: '4021',
+      PRIMARY_NAME: 'quire-mariadb-0',
       PRIMARY_HOST: '127.0.0.1',
       PRIMARY_PORT: '4000',
       DONOR_HOST: '127.0.0.1',
@@ -93,21 +93,35 @@ describe('nodeEnv', () => {
   });
 
   it('takes the primary as donor by default and lets extra variables override', () => {
-    const replica = layout.nodes[1];
-    if (replica === undefined) throw new Error('no node');
+    const [replica, primary] = layout.nodes;
+    if (replica === undefined || primary === undefined) throw new Error('no node');
+    // After a failover: node 1 is the primary, node 0 a replica.
     const env = nodeEnv(layout, replica, {
       passwords,
       path: '/bin',
+      primary,
       cloneAttempts: 1,
       extra: { CLONE_ATTEMPTS: '9' },
     });
-    expect(env.DONOR_CLONE_PORT).toBe('4001');
-    expect(env.CLONE_ATTEMPTS).toBe('9');
+    expect(env).toMatchObject({
+      PRIMARY_NAME: 'quire-mariadb-1',
+      PRIMARY_PORT: '4010',
+      DONOR_CLONE_PORT: '4011',
+      CLONE_ATTEMPTS: '9',
+    });
   });
 
   it("gives bootstrap.sh the Job's variables", () => {
+    const primary = layout.nodes[0];
+    if (primary === undefined) throw new Error('no node');
     expect(
-      bootstrapEnv(layout, { database: 'app', user: 'u', password: 'p', passwords, path: '/bin' }),
+      bootstrapEnv(primary, {
+        database: 'app',
+        user: 'u',
+        password: 'p',
+        passwords,
+        path: '/bin',
+      }),
     ).toEqual({
       PATH: '/bin',
       HOME: '/srv/quire/quire-mariadb-0',

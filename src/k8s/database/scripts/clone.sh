@@ -31,5 +31,5 @@ for attempt in $(seq 1 "$attempts"); do
 done
 
 mariadb-backup --prepare --target-dir="$DATADIR"
-touch "$READY_MARKER"
+touch "$CLONE_MARKER" "$READY_MARKER"
 log "clone prepared"

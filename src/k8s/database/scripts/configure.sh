@@ -1,6 +1,7 @@
 #!/bin/bash
-# Init step: give this pod its server config by ordinal (SPEC S2). Ordinal 0 is the primary
-# (binary log, GTID); the others are read-only replicas. server_id is 100 + ordinal.
+# Init step: give this pod its server config (SPEC S2). The node PRIMARY_NAME names starts as the
+# primary (binary log, GTID); every other node starts as a read-only replica, with the same binary
+# log so that the failover manager can promote it. server_id is 100 + ordinal.
 # Also writes the root and exporter option files so that no password appears in a command line.
 source "$(dirname "$0")/common.sh"
 
@@ -13,7 +14,8 @@ server_id=$((100 + ORDINAL))
 # so losing the primary loses no acknowledged write. Without an ack within the timeout (or, with
 # fall-back, as soon as no replica is connected) the primary goes on alone, and says so in
 # Rpl_semi_sync_master_status until a replica has caught up; block waits for an ack instead (the
-# longest timeout MariaDB takes, about 49 days).
+# longest timeout MariaDB takes, about 49 days). Every node gets the primary's settings, enabled only
+# on the primary: a replica the failover manager promotes turns them on, one it demotes off.
 durability_settings() {
   case "${DB_REPLICATION:-semi-sync}" in
     async)
@@ -26,10 +28,6 @@ durability_settings() {
       exit 2
       ;;
   esac
-  if [ "$role" = replica ]; then
-    printf 'rpl_semi_sync_slave_enabled=ON\n'
-    return
-  fi
   local timeout=${DB_ACK_TIMEOUT_MS:-5000} wait_no_slave
   case "${DB_WHEN_NO_REPLICA_ACKS:-fall-back}" in
     fall-back) wait_no_slave=OFF ;;
@@ -43,8 +41,11 @@ durability_settings() {
     log "DB_ACK_TIMEOUT_MS is '$timeout'; it must be a number of milliseconds (database.durability.ackTimeoutMs)"
     exit 2
   }
-  printf 'rpl_semi_sync_master_enabled=ON\nrpl_semi_sync_master_wait_point=AFTER_SYNC\n'
-  printf 'rpl_semi_sync_master_timeout=%s\nrpl_semi_sync_master_wait_no_slave=%s\n' "$timeout" "$wait_no_slave"
+  local enabled=OFF
+  [ "$role" = replica ] || enabled=ON
+  printf 'rpl_semi_sync_slave_enabled=ON\nrpl_semi_sync_master_enabled=%s\n' "$enabled"
+  printf 'rpl_semi_sync_master_wait_point=AFTER_SYNC\nrpl_semi_sync_master_timeout=%s\n' "$timeout"
+  printf 'rpl_semi_sync_master_wait_no_slave=%s\n' "$wait_no_slave"
 }
 durability=$(durability_settings)
 

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Sidecar: on a replica not yet replicating, start GTID replication from the primary at the
-# position the clone ended (SPEC S5); then, on every pod, serve a streamed mariadb-backup on
-# CLONE_PORT for the next replica.
+# Sidecar: on a fresh clone, start GTID replication from the primary at the position the clone
+# ended (SPEC S5); then, on every pod, serve a streamed mariadb-backup on CLONE_PORT for the next
+# replica. A replica that is neither (a primary that was failed over, back read-only) is left to
+# the failover manager, which rejoins it to the new primary or has it cloned again.
 source "$(dirname "$0")/common.sh"
 
 # The GTID position a prepared backup ends at: a replica donor records its slave position,
@@ -27,6 +28,10 @@ start_replication() {
     log "replication already configured"
     return
   fi
+  if [ ! -f "$CLONE_MARKER" ]; then
+    log "no replication configured and not a fresh clone: waiting read-only for the failover manager"
+    return
+  fi
   local gtid
   gtid=$(clone_gtid)
   log "starting replication from $PRIMARY_HOST at GTID '${gtid}'"
@@ -41,6 +46,7 @@ CHANGE MASTER TO
   MASTER_CONNECT_RETRY = 10;
 START SLAVE;
 SQL
+  rm -f "$CLONE_MARKER"
 }
 
 wait_for_local_server 600

@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { parseNodeReport, writeProtection } from '../../../src/k8s/database/node-report.js';
+import { parseNodeReport, writeProtection } from '../../src/topology/node-report.js';
 
 describe('parseNodeReport', () => {
   it('reads a primary (no replication)', () => {
-    expect(parseNodeReport('read_only=0\ngtid_current_pos=0-100-7\n')).toEqual({
+    expect(parseNodeReport('read_only=0\ngtid_current_pos=0-100-7\ngtid_binlog_pos=0-100-7\n')).toEqual({
       readOnly: false,
       gtidCurrentPos: '0-100-7',
+      gtidBinlogPos: '0-100-7',
       semiSync: {
         primaryEnabled: false,
         primaryActive: false,
         ackingReplicas: 0,
         commitsWithoutAck: 0,
         replicaEnabled: false,
+        replicaActive: false,
       },
-      raw: { read_only: '0', gtid_current_pos: '0-100-7' },
+      raw: { read_only: '0', gtid_current_pos: '0-100-7', gtid_binlog_pos: '0-100-7' },
     });
   });
 

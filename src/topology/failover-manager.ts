@@ -1,0 +1,453 @@
+/**
+ * The failover manager: it watches every MariaDB node over SQL a few times a second and keeps one
+ * writable primary behind the write endpoint.
+ *
+ * - A primary that does not answer for `detectionMs` is failed over: the write endpoint holds new
+ *   connections, the old primary is fenced (the target makes sure it takes no more writes, even if
+ *   it is only frozen), the replica that holds every acknowledged write is recorded and promoted
+ *   (`choosePromotion`), the other replicas follow it, and the endpoint leads to it. When no replica
+ *   is known to hold every acknowledged write it waits and says why; `failover({ allowDataLoss })`
+ *   is the explicit way out.
+ * - A node that does not follow the primary is re-pointed, fenced or cloned again (`rejoinDecision`).
+ * - `switchover` moves the primary on purpose, losing nothing: fence, wait for the new one to have
+ *   every transaction, promote, re-point.
+ *
+ * The same manager runs on every target; a FailoverTarget does what differs (how to fence a node,
+ * where the primary is recorded, what the write endpoint is).
+ */
+import type { Connection } from 'mysql2/promise';
+import { formatGtidList, gtidCovers } from '../db/gtid.js';
+import { choosePromotion, receivedPosition, rejoinDecision } from './failover-decision.js';
+import type { NodeReport } from './node-report.js';
+import {
+  connectNode,
+  fenceNode,
+  followPrimary,
+  observeNode,
+  promoteNode,
+  type NodeLogin,
+} from './node-sql.js';
+
+export interface ManagedNode {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What differs between targets. */
+export interface FailoverTarget {
+  /** Every node, in order. */
+  readonly nodes: readonly ManagedNode[];
+  /** The recorded primary, and its GTID position when it was promoted (undefined: never moved). */
+  recorded(): { readonly primary: string; readonly promotedAt: string | undefined };
+  /** Record a new primary (before it takes writes: a node that starts from now on takes its role from it). */
+  recordPrimary(name: string, promotedAt: string): Promise<void>;
+  /** Make sure a node takes no more writes, even if it is frozen or cut off (e.g. kill its server). */
+  fence(name: string): Promise<void>;
+  /** Clone a node again from the others, its transactions after `errantFrom` saved first; the file's path. */
+  reclone(name: string, errantFrom: string): Promise<string>;
+  /** The write endpoint: `hold` keeps new connections waiting and ends the open ones; `leadTo` opens it. */
+  readonly writeEndpoint: {
+    hold(): void;
+    leadTo(node: ManagedNode): void;
+  };
+  log(line: string): void;
+}
+
+export interface FailoverSettings {
+  /** An account that may change replication and read_only on every node. */
+  readonly user: string;
+  readonly password: string;
+  /** The `replicator` account's password, for re-pointing replicas. */
+  readonly replicationPassword: string;
+  /** database.durability.replication is semi-sync: a promoted node waits for acks. */
+  readonly semiSync: boolean;
+  /** @default 200 */
+  readonly probeIntervalMs?: number;
+  /** A primary silent this long is failed over. @default 1000 */
+  readonly detectionMs?: number;
+  /** Per connection attempt and statement. @default 500 */
+  readonly timeoutMs?: number;
+}
+
+/** One failover or switchover, as it went. */
+export interface RoleChange {
+  readonly kind: 'failover' | 'switchover';
+  readonly from: string;
+  readonly to: string;
+  readonly at: string;
+  readonly reason: string;
+  /** Failover: ms from the primary's last answer to the new primary taking writes. */
+  readonly outageMs?: number;
+  /** Ms the write endpoint held connections. */
+  readonly heldMs: number;
+}
+
+export interface ManagerStatus {
+  readonly primary: string;
+  /** Why it does not fail over although the primary is down. */
+  readonly waiting?: string;
+  readonly lastChange?: RoleChange;
+  /** Nodes cloned again, with the file that keeps their errant transactions. */
+  readonly errant: readonly { readonly node: string; readonly file: string; readonly at: string }[];
+}
+
+interface NodeWatch {
+  readonly node: ManagedNode;
+  connection?: Connection;
+  report?: NodeReport;
+  lastOkAt: number;
+  failures: number;
+  /** It acked the primary's writes when the primary was last seen. */
+  wasAcking: boolean;
+  /** A reclone runs. */
+  busy: boolean;
+}
+
+export class FailoverManager {
+  private readonly watches: NodeWatch[];
+  private readonly probeIntervalMs: number;
+  private readonly detectionMs: number;
+  private readonly timeoutMs: number;
+  private primaryLastSeen: NodeReport | undefined;
+  private waiting: string | undefined;
+  private lastChange: RoleChange | undefined;
+  private readonly errant: { node: string; file: string; at: string }[] = [];
+  private leading: string | undefined;
+  /** Serialises ticks, switchovers and forced failovers. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly target: FailoverTarget,
+    private readonly settings: FailoverSettings,
+  ) {
+    this.probeIntervalMs = settings.probeIntervalMs ?? 200;
+    this.detectionMs = settings.detectionMs ?? 1000;
+    this.timeoutMs = settings.timeoutMs ?? 500;
+    const now = Date.now();
+    this.watches = target.nodes.map((node) => ({
+      node,
+      lastOkAt: now,
+      failures: 0,
+      wasAcking: false,
+      busy: false,
+    }));
+  }
+
+  /** Watch until `stop`. */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      const started = Date.now();
+      try {
+        await this.exclusive(() => this.tick());
+      } catch (error) {
+        this.target.log(`failover manager: ${message(error)}`);
+      }
+      await sleep(Math.max(0, this.probeIntervalMs - (Date.now() - started)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.queue.catch(() => undefined);
+    const open = this.watches.flatMap((watch) => (watch.connection === undefined ? [] : [watch.connection]));
+    await Promise.all(open.map((connection) => connection.end().catch(() => undefined)));
+  }
+
+  status(): ManagerStatus {
+    return {
+      primary: this.target.recorded().primary,
+      ...(this.waiting === undefined ? {} : { waiting: this.waiting }),
+      ...(this.lastChange === undefined ? {} : { lastChange: this.lastChange }),
+      errant: [...this.errant],
+    };
+  }
+
+  /** Whether the recorded primary may simply be restarted: it is down and no replica may take over. */
+  get primaryMayRestart(): boolean {
+    return this.waiting !== undefined;
+  }
+
+  /** Fail over now, also when a replica may lack acknowledged writes (`quire failover --allow-data-loss`). */
+  failover(options: { readonly allowDataLoss: boolean }): Promise<RoleChange> {
+    return this.exclusive(async () => {
+      await this.observeAll();
+      const change = await this.failOver(options.allowDataLoss, 'asked');
+      if (change === undefined) throw new Error(this.waiting ?? 'no failover was possible');
+      return change;
+    });
+  }
+
+  /** Move the primary to `to` (default: the replica that received the most), losing no write. */
+  switchover(to?: string): Promise<RoleChange> {
+    return this.exclusive(() => this.switchOver(to));
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private watch(name: string): NodeWatch {
+    const watch = this.watches.find((candidate) => candidate.node.name === name);
+    if (watch === undefined)
+      throw new Error(`no node ${name}: the nodes are ${this.watches.map((w) => w.node.name).join(', ')}`);
+    return watch;
+  }
+
+  private login(node: ManagedNode): NodeLogin {
+    return { host: node.host, port: node.port, user: this.settings.user, password: this.settings.password };
+  }
+
+  private async observe(watch: NodeWatch): Promise<void> {
+    try {
+      watch.connection ??= await connectNode(this.login(watch.node), this.timeoutMs);
+      watch.report = await observeNode(watch.connection, this.timeoutMs);
+      watch.lastOkAt = Date.now();
+      watch.failures = 0;
+    } catch {
+      watch.report = undefined;
+      watch.failures++;
+      const connection = watch.connection;
+      watch.connection = undefined;
+      connection?.destroy();
+    }
+  }
+
+  private async observeAll(): Promise<void> {
+    await Promise.all(this.watches.map((watch) => this.observe(watch)));
+  }
+
+  private connection(watch: NodeWatch): Connection {
+    if (watch.connection === undefined) throw new Error(`${watch.node.name} does not answer`);
+    return watch.connection;
+  }
+
+  private async tick(): Promise<void> {
+    await this.observeAll();
+    const recorded = this.target.recorded();
+    const primary = this.watch(recorded.primary);
+    const report = primary.report;
+    if (report === undefined) {
+      const silentMs = Date.now() - primary.lastOkAt;
+      if (silentMs >= this.detectionMs && primary.failures >= 2)
+        await this.failOver(false, `silent for ${silentMs} ms`);
+      return;
+    }
+    if (report.readOnly) {
+      // Recorded but not yet promoted: a failover that was cut short.
+      this.target.log(`${primary.node.name} is the recorded primary but read-only: promoting it`);
+      await promoteNode(this.connection(primary), {
+        semiSync: this.settings.semiSync,
+        applyTimeoutMs: 30_000,
+      });
+      return;
+    }
+    this.waiting = undefined;
+    this.primaryLastSeen = report;
+    if (this.leading !== primary.node.name) this.lead(primary.node);
+    for (const watch of this.watches) {
+      if (watch === primary) continue;
+      const replication = watch.report?.replication;
+      watch.wasAcking =
+        watch.report !== undefined &&
+        watch.report.semiSync.replicaActive &&
+        replication?.ioRunning === 'Yes' &&
+        replication.masterHost === primary.node.host &&
+        replication.masterPort === primary.node.port;
+    }
+    await this.reconcile(primary, recorded.promotedAt);
+  }
+
+  /** Fence, re-point or re-clone every answering node that does not follow the primary. */
+  private async reconcile(primary: NodeWatch, promotedAt: string | undefined): Promise<void> {
+    for (const watch of this.watches) {
+      if (watch === primary || watch.report === undefined || watch.busy) continue;
+      const decision = rejoinDecision({ node: watch.report, primary: primary.node, promotedAt });
+      const name = watch.node.name;
+      try {
+        switch (decision.kind) {
+          case 'in-place':
+            break;
+          case 'fence':
+            this.target.log(`${name}: ${decision.reason}; making it read-only`);
+            await fenceNode(this.connection(watch), this.timeoutMs * 4);
+            break;
+          case 'follow':
+            this.target.log(`${name}: ${decision.reason}; it follows ${primary.node.name} now`);
+            await followPrimary(this.connection(watch), primary.node, {
+              replicationPassword: this.settings.replicationPassword,
+              timeoutMs: this.timeoutMs * 4,
+            });
+            break;
+          case 'reclone':
+            this.target.log(`${name}: ${decision.reason}; cloning it again from ${primary.node.name}`);
+            watch.busy = true;
+            void this.target
+              .reclone(name, decision.errantFrom)
+              .then((file) => {
+                this.errant.push({ node: name, file, at: new Date().toISOString() });
+                this.target.log(`${name} cloned again; its errant transactions are in ${file}`);
+              })
+              .catch((error: unknown) => {
+                this.target.log(`${name}: cloning it again failed: ${message(error)}`);
+              })
+              .finally(() => {
+                watch.busy = false;
+              });
+            break;
+        }
+      } catch (error) {
+        this.target.log(`${name}: ${decision.kind} failed: ${message(error)}`);
+      }
+    }
+  }
+
+  private lead(node: ManagedNode): void {
+    this.target.writeEndpoint.leadTo(node);
+    this.leading = node.name;
+  }
+
+  private async failOver(allowDataLoss: boolean, why: string): Promise<RoleChange | undefined> {
+    const recorded = this.target.recorded();
+    const old = this.watch(recorded.primary);
+    const decision = choosePromotion({
+      primary: old.node.name,
+      primaryLastSeen: this.primaryLastSeen,
+      replicas: this.watches
+        .filter((watch) => watch !== old)
+        .map((watch) => ({ name: watch.node.name, now: watch.report, wasAcking: watch.wasAcking })),
+      allowDataLoss,
+    });
+    if (decision.kind === 'wait') {
+      if (this.waiting !== decision.reason) {
+        this.target.log(`${old.node.name} is down (${why}) and no replica takes over: ${decision.reason}`);
+      }
+      this.waiting = decision.reason;
+      return undefined;
+    }
+    const held = Date.now();
+    this.target.writeEndpoint.hold();
+    this.leading = undefined;
+    await this.target.fence(old.node.name);
+    const chosen = this.watch(decision.name);
+    const chosenReport = chosen.report;
+    if (chosenReport === undefined) throw new Error(`${chosen.node.name} stopped answering`);
+    await this.target.recordPrimary(chosen.node.name, formatGtidList(receivedPosition(chosenReport)));
+    const promotedAt = await promoteNode(this.connection(chosen), {
+      semiSync: this.settings.semiSync,
+      applyTimeoutMs: 30_000,
+    });
+    await this.target.recordPrimary(chosen.node.name, promotedAt);
+    // The others follow before writes resume, so that the first writes are acked already.
+    await this.reconcile(chosen, promotedAt);
+    this.lead(chosen.node);
+    this.waiting = undefined;
+    this.primaryLastSeen = undefined;
+    const change: RoleChange = {
+      kind: 'failover',
+      from: old.node.name,
+      to: chosen.node.name,
+      at: new Date().toISOString(),
+      reason: `${old.node.name} ${why}; ${decision.reason}`,
+      outageMs: Date.now() - old.lastOkAt,
+      heldMs: Date.now() - held,
+    };
+    this.lastChange = change;
+    this.target.log(
+      `failed over from ${change.from} to ${change.to} (${change.reason}); writes were down ${change.outageMs} ms`,
+    );
+    return change;
+  }
+
+  private async switchOver(to: string | undefined): Promise<RoleChange> {
+    await this.observeAll();
+    const old = this.watch(this.target.recorded().primary);
+    if (old.report === undefined || old.report.readOnly) {
+      throw new Error(
+        `the primary ${old.node.name} does not take writes now: a switchover needs it (a failover does not)`,
+      );
+    }
+    const followers = this.watches.filter(
+      (watch) =>
+        watch !== old &&
+        watch.report?.replication?.sqlRunning === 'Yes' &&
+        watch.report.replication.masterPort === old.node.port &&
+        watch.report.replication.masterHost === old.node.host,
+    );
+    const target =
+      to === undefined
+        ? followers.reduce<NodeWatch | undefined>(
+            (best, watch) => (best === undefined || !covers(best, watch) ? watch : best),
+            undefined,
+          )
+        : this.watch(to);
+    if (target === undefined || target === old) {
+      throw new Error(
+        to === undefined
+          ? 'no replica follows the primary: nothing to switch over to'
+          : `${to} is the primary already`,
+      );
+    }
+    if (!followers.includes(target))
+      throw new Error(
+        `${target.node.name} does not replicate from ${old.node.name}; it cannot take over without loss`,
+      );
+    const held = Date.now();
+    this.target.writeEndpoint.hold();
+    this.leading = undefined;
+    try {
+      await fenceNode(this.connection(old), this.timeoutMs * 4);
+      const final = await observeNode(this.connection(old), this.timeoutMs);
+      const position = final.gtidBinlogPos;
+      await this.target.recordPrimary(target.node.name, position);
+      const promotedAt = await promoteNode(this.connection(target), {
+        semiSync: this.settings.semiSync,
+        applyTimeoutMs: 10_000,
+      });
+      await this.target.recordPrimary(target.node.name, promotedAt);
+      await this.observeAll();
+      await this.reconcile(target, promotedAt);
+    } catch (error) {
+      // Give the writes back to the old primary if the new one did not take over.
+      const recorded = this.target.recorded();
+      if (recorded.primary !== old.node.name || this.watch(target.node.name).report?.readOnly !== false) {
+        await this.target.recordPrimary(old.node.name, recorded.promotedAt ?? '').catch(() => undefined);
+        await this.connection(old)
+          .query('SET GLOBAL read_only = OFF')
+          .catch(() => undefined);
+      }
+      this.lead(this.watch(this.target.recorded().primary).node);
+      throw error;
+    }
+    this.lead(target.node);
+    this.primaryLastSeen = undefined;
+    const change: RoleChange = {
+      kind: 'switchover',
+      from: old.node.name,
+      to: target.node.name,
+      at: new Date().toISOString(),
+      reason: 'asked',
+      heldMs: Date.now() - held,
+    };
+    this.lastChange = change;
+    this.target.log(`switched over from ${change.from} to ${change.to}; writes held ${change.heldMs} ms`);
+    return change;
+  }
+}
+
+/** Whether `a` received everything `b` did (a node that does not answer received nothing). */
+function covers(a: NodeWatch, b: NodeWatch): boolean {
+  if (b.report === undefined) return true;
+  return a.report !== undefined && gtidCovers(receivedPosition(a.report), receivedPosition(b.report));
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
