@@ -202,4 +202,62 @@ describe('failover on the local stack', { timeout: 420_000 }, () => {
     expect(state.failover?.lastChange?.kind).toBe('switchover');
     expect(state.failover?.waiting).toBeUndefined();
   });
+
+  it("waits when no replica holds the last writes, fails over when told to, and saves the old primary's errant writes", async () => {
+    const root = loadStackPasswords(paths).root;
+    const asRoot = (node: DbNode) =>
+      createConnection({
+        host: node.host,
+        port: node.port,
+        user: 'root',
+        password: root,
+        connectTimeout: 2000,
+      });
+    const from = primaryOrdinal();
+    const oldPrimary = nodes[from];
+    if (oldPrimary === undefined) throw new Error('no primary');
+    const probe = await asRoot(oldPrimary);
+    await probe.query('CREATE TABLE IF NOT EXISTS quire.errant_probe (id VARCHAR(40) NOT NULL)');
+    await eventually('the probe table on every node', settled, 30_000);
+    // The replicas stop receiving: the primary's next writes are on it alone (semi-sync times out
+    // after database.durability.ackTimeoutMs and falls back, which the manager records).
+    for (const node of nodes.filter((_, ordinal) => ordinal !== from)) {
+      const connection = await asRoot(node);
+      await connection.query('STOP SLAVE IO_THREAD');
+      await connection.end();
+    }
+    await probe.query("INSERT INTO quire.errant_probe VALUES ('errant-write-1'), ('errant-write-2')");
+    await probe.end();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const pid = clusterFile().nodes[from]?.serverPid;
+    if (pid === undefined) throw new Error('no server pid');
+    process.kill(pid, 'SIGSTOP');
+    const supervisor = (): SupervisorState =>
+      JSON.parse(readFileSync(paths.supervisorStateFile, 'utf8')) as SupervisorState;
+    await eventually('the manager to wait', () => supervisor().failover?.waiting !== undefined, 20_000);
+    expect(supervisor().failover?.waiting).toMatch(/fallen back|acked/);
+    expect(primaryOrdinal()).toBe(from);
+
+    const forced = await cli('local', 'failover', '--allow-data-loss');
+    expect(forced.code, forced.stderr + forced.stdout).toBe(0);
+    expect(forced.stdout).toContain(`failover: quire-mariadb-${from} →`);
+    expect(primaryOrdinal()).not.toBe(from);
+    // The frozen primary was fenced (killed); it comes back read-only, holding two writes the new
+    // primary lacks: it is cloned again, those writes kept in a file.
+    await eventually(
+      'the old primary cloned again',
+      () => (supervisor().failover?.errant.length ?? 0) > 0,
+      90_000,
+    );
+    const saved = supervisor().failover?.errant[0];
+    expect(saved?.node).toBe(`quire-mariadb-${from}`);
+    expect(readFileSync(saved?.file ?? '', 'utf8')).toContain('errant-write-1');
+    await eventually('the nodes to settle', settled, 120_000);
+    const newPrimary = nodes[primaryOrdinal()];
+    if (newPrimary === undefined) throw new Error('no primary');
+    const check = await asRoot(newPrimary);
+    const [rows] = (await check.query('SELECT id FROM quire.errant_probe')) as unknown as [{ id: string }[]];
+    await check.end();
+    expect(rows).toEqual([]);
+  });
 });

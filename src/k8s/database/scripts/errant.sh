@@ -9,5 +9,6 @@ if [ -z "$first" ]; then
   echo "-- $POD_NAME has no binary log"
   exit 0
 fi
+# --verbose adds each row event's values as commented pseudo-SQL (the events themselves are base64).
 exec mariadb-binlog --defaults-extra-file="$ROOT_CNF" --read-from-remote-server --socket="$SOCKET" \
-  --to-last-log ${1:+"--start-position=$1"} "$first"
+  --verbose --to-last-log ${1:+"--start-position=$1"} "$first"
