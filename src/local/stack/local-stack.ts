@@ -29,6 +29,7 @@ import {
 } from '../mariadb/process-group.js';
 import { localRunUser } from '../mariadb/run-user.js';
 import { assertTools } from '../mariadb/tools.js';
+import type { ManagerStatus } from '../../topology/failover-manager.js';
 import { withDbLock } from './db-lock.js';
 import { openStackCluster, stackToolPath } from './stack-cluster.js';
 import { LocalStackError } from './errors.js';
@@ -441,6 +442,8 @@ export interface LocalStackStatus {
   readonly stateDir: string;
   readonly url: string | null;
   readonly components: readonly ComponentStatus[];
+  /** The failover manager's state while the supervisor runs: why it waits, the last role change. */
+  readonly failover?: ManagerStatus;
 }
 
 /** What runs now, from the state files and a probe of each part. */
@@ -524,6 +527,23 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
   }
   if (plan !== undefined) {
     components.push({
+      component: 'write-endpoint',
+      role: 'writes → the primary (failover manager)',
+      pid: supervisor?.pid ?? null,
+      port: plan.writePort,
+      health:
+        supervisor?.failover === undefined
+          ? 'stopped'
+          : supervisor.failover.waiting === undefined
+            ? 'ready'
+            : 'waiting',
+      restarts: null,
+      lagSeconds: null,
+      gtid: null,
+      reads: null,
+      ...(supervisor?.failover === undefined ? {} : { detail: `leads to ${supervisor.failover.primary}` }),
+    });
+    components.push({
       component: 'tls-proxy',
       role: `https ${plan.host}, http → https :${plan.httpPort}`,
       pid: supervisor?.pid ?? null,
@@ -535,5 +555,10 @@ export async function localStackStatus(quireDir: string): Promise<LocalStackStat
       reads: null,
     });
   }
-  return { stateDir: paths.dir, url: plan === undefined ? null : `${plan.publicUrl}/`, components };
+  return {
+    stateDir: paths.dir,
+    url: plan === undefined ? null : `${plan.publicUrl}/`,
+    components,
+    ...(supervisor?.failover === undefined ? {} : { failover: supervisor.failover }),
+  };
 }

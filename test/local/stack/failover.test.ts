@@ -259,5 +259,15 @@ describe('failover on the local stack', { timeout: 420_000 }, () => {
     const [rows] = (await check.query('SELECT id FROM quire.errant_probe')) as unknown as [{ id: string }[]];
     await check.end();
     expect(rows).toEqual([]);
+    // quire local status says where writes go, the last role change and where the errant writes are.
+    const shown = await cli('local', 'status');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      new RegExp(`write-endpoint .* ready .* leads to quire-mariadb-${primaryOrdinal()}`),
+    );
+    expect(shown.stdout).toContain(
+      `last failover: quire-mariadb-${from} → quire-mariadb-${primaryOrdinal()}`,
+    );
+    expect(shown.stdout).toContain(`quire-mariadb-${from} was cloned again at`);
   });
 });
