@@ -270,4 +270,20 @@ describe('failover on the local stack', { timeout: 420_000 }, () => {
     );
     expect(shown.stdout).toContain(`quire-mariadb-${from} was cloned again at`);
   });
+
+  it('keeps the primary where the failovers left it over quire down and quire up', async () => {
+    if (primaryOrdinal() === 0) {
+      const moved = await cli('local', 'switchover', '--to', 'quire-mariadb-2');
+      expect(moved.code, moved.stderr).toBe(0);
+      await eventually('the nodes to settle', settled, 60_000);
+    }
+    const primary = primaryOrdinal();
+    expect(primary).not.toBe(0);
+    const down = await cli('down');
+    expect(down.code, down.stderr).toBe(0);
+    const up = await cli('up');
+    expect(up.code, up.stderr + up.stdout).toBe(0);
+    expect(primaryOrdinal()).toBe(primary);
+    await eventually('the nodes to settle', settled, 60_000);
+  });
 });
