@@ -17,7 +17,10 @@ import { DbWriter } from './db-writer.js';
 import { ReplicaHealthChecker, type PrimaryHealth, type ReplicaHealth } from './replica-health.js';
 
 export interface DatabaseOptions {
-  /** The primary (`<name>-mariadb-0.<name>-mariadb` on Kubernetes); every write goes there. */
+  /**
+   * The primary, or an endpoint leading to whichever node is the primary now (a Service, a
+   * forwarder that a failover moves); every write goes there.
+   */
   readonly primary: DbEndpoint;
   /**
    * The replicas, each checked on its own. Give either these or `readService`; with neither,
@@ -88,10 +91,15 @@ export class Database<DB> {
     const onInUse = (pool: string, inUse: number): void => {
       this.metrics.connectionsInUse.set({ pool }, inUse);
     };
-    const primary = new DbPool<DB>({ ...options.primary, name: 'primary' }, settings, onInUse);
+    const primary = new DbPool<DB>({ ...options.primary, name: 'primary' }, settings, {
+      oneServer: true,
+      onInUse,
+    });
     const readEndpoints =
       options.readService === undefined ? (options.replicas ?? []) : [options.readService];
-    const replicas = readEndpoints.map((endpoint) => new DbPool<DB>(endpoint, settings, onInUse));
+    const replicas = readEndpoints.map(
+      (endpoint) => new DbPool<DB>(endpoint, settings, { oneServer: !service, onInUse }),
+    );
     const names = [primary, ...replicas].map((pool) => pool.name);
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);
     if (duplicate !== undefined) throw new RangeError(`two database endpoints are named "${duplicate}"`);

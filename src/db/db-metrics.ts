@@ -17,7 +17,7 @@ export interface DbMetrics {
   readonly replicaLag: Gauge<'pool'>;
   /** 1 when the replica is in the read pool, else 0. */
   readonly replicaHealthy: Gauge<'pool'>;
-  /** 1 when the primary answered the last health check, else 0. */
+  /** 1 when the primary answered the last health check as a writable server, else 0. */
   readonly primaryUp: Gauge;
   /** Connections handed out by each pool and not yet returned. */
   readonly connectionsInUse: Gauge<'pool'>;
@@ -71,7 +71,11 @@ export function dbMetrics(registry: Registry, prefix = 'quire_db_'): DbMetrics {
     ),
     replicaLag: gauge('replica_lag_seconds', 'Replication lag of each replica, as last measured.', ['pool']),
     replicaHealthy: gauge('replica_healthy', '1 when the replica is in the read pool, else 0.', ['pool']),
-    primaryUp: gauge('primary_up', '1 when the primary answered the last health check, else 0.', []),
+    primaryUp: gauge(
+      'primary_up',
+      '1 when the primary endpoint answered the last health check as a writable server, else 0.',
+      [],
+    ),
     connectionsInUse: gauge(
       'pool_connections_in_use',
       'Connections handed out by each pool and not yet returned.',

@@ -3,7 +3,7 @@
  * read-your-writes token it first waits on that replica, up to a short timeout, for the token's
  * transaction (`MASTER_GTID_WAIT`), and reads from the primary if the replica is not there yet.
  * No healthy replica, or a replica failing mid-read: the read goes to the next one, then the
- * primary.
+ * primary, where a read whose connection was lost is tried once more on a new one.
  */
 import { sql, type Kysely } from 'kysely';
 import type { DbMetrics, ReadFallbackReason } from './db-metrics.js';
@@ -68,13 +68,22 @@ export class DbReader<DB> {
       }
       this.metrics.readFallbacks.inc({ reason });
     }
-    try {
-      const value = await this.primary.kysely.connection().execute(work);
-      this.metrics.reads.inc({ pool: 'primary' });
-      return value;
-    } catch (error) {
-      if (isConnectionError(error)) throw new PrimaryUnavailableError(this.primary.address, error);
-      throw error;
+    return this.readOnPrimary(work);
+  }
+
+  private async readOnPrimary<T>(work: (db: ReadOnlyKysely<DB>) => Promise<T>): Promise<T> {
+    // When the endpoint moves to a new primary it closes the connections it had, and the pool may
+    // hand one out before it has seen it closed. A read changes nothing, so it is tried again on a
+    // new connection (the lost one retired the old ones: DbPool).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const value = await this.primary.kysely.connection().execute(work);
+        this.metrics.reads.inc({ pool: 'primary' });
+        return value;
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        if (attempt === 2) throw new PrimaryUnavailableError(this.primary.address, error);
+      }
     }
   }
 

@@ -1,11 +1,13 @@
 /**
  * Writes, on the primary. Each returns the read-your-writes token of what it committed: the
  * session's `@@last_gtid`, read on the same connection right after the commit. A session keeps the
- * token (e.g. in its cookie) and passes it to its next reads.
+ * token (e.g. in its cookie) and passes it to its next reads. The primary is whatever server the
+ * write endpoint leads to: after a failover a write that still reaches the old primary (read-only
+ * now) fails as the primary being unavailable, and the next one opens a new connection (DbPool).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DbPool } from './db-pool.js';
-import { isConnectionError, PrimaryUnavailableError } from './errors.js';
+import { isConnectionError, isReadOnlyError, PrimaryUnavailableError } from './errors.js';
 import { toGtidToken, type GtidToken } from './gtid.js';
 
 export interface WriteResult<T> {
@@ -22,7 +24,8 @@ export class DbWriter<DB> {
 
   /**
    * Run `work` in a transaction on the primary. Throws PrimaryUnavailableError when the primary
-   * cannot be reached (a 503); SQL errors are thrown as they are, after a rollback.
+   * cannot be reached or the endpoint led to a read-only server (a 503); SQL errors are thrown as
+   * they are, after a rollback.
    */
   async write<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<WriteResult<T>> {
     return this.run((db) => db.transaction().execute(work));
@@ -40,7 +43,9 @@ export class DbWriter<DB> {
         return { value, token: toGtidToken(rows[0]?.gtid) };
       });
     } catch (error) {
-      if (isConnectionError(error)) throw new PrimaryUnavailableError(this.pool.address, error);
+      if (isConnectionError(error) || isReadOnlyError(error)) {
+        throw new PrimaryUnavailableError(this.pool.address, error);
+      }
       throw error;
     }
   }

@@ -22,9 +22,11 @@ export class DatabaseUnavailableError extends Error {
 }
 
 /**
- * The primary cannot take writes now (down, restarting, refusing connections). Pages answer 503;
- * the next write tries again on a fresh connection, so service resumes by itself when the primary
- * is back. A write that failed this way while its COMMIT was in flight may or may not be applied.
+ * The primary cannot take writes now: down, restarting, refusing connections, or the write endpoint
+ * still leads to a read-only server (a demoted primary or a replica, during a failover). Pages
+ * answer 503; the next write tries again on a fresh connection, so service resumes by itself when
+ * the primary is back or the endpoint leads to the new one. A write that lost its connection while
+ * its COMMIT was in flight may or may not be applied; one refused as read-only was not.
  */
 export class PrimaryUnavailableError extends DatabaseUnavailableError {
   override readonly name = 'PrimaryUnavailableError';
@@ -81,6 +83,24 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, fatal } = error as { code?: unknown; fatal?: unknown };
   return fatal === true || (typeof code === 'string' && CONNECTION_CODES.has(code));
+}
+
+/** ER_OPTION_PREVENTS_STATEMENT: "The MariaDB server is running with the %s option so ...". */
+const OPTION_PREVENTS_STATEMENT = 1290;
+
+/**
+ * Whether a server refused a statement because it is read-only (`@@read_only = 1`): the write
+ * reached a replica or a demoted primary, not the primary. MariaDB says ER_OPTION_PREVENTS_STATEMENT
+ * naming `--read-only`, for the statement and for the COMMIT of a transaction that wrote before
+ * read_only was set. The same errno names other options (`--secure-file-priv`), hence the name
+ * check; the option's name is not translated (lc_messages).
+ */
+export function isReadOnlyError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { errno, message } = error as { errno?: unknown; message?: unknown };
+  return (
+    errno === OPTION_PREVENTS_STATEMENT && typeof message === 'string' && message.includes('--read-only')
+  );
 }
 
 function describe(cause: unknown): string {

@@ -6,7 +6,12 @@
  */
 import { Migrator, type Migration, type MigrationResult } from 'kysely';
 import type { Database } from './database.js';
-import { isConnectionError, MigrationFailedError, PrimaryUnavailableError } from './errors.js';
+import {
+  isConnectionError,
+  isReadOnlyError,
+  MigrationFailedError,
+  PrimaryUnavailableError,
+} from './errors.js';
 
 export type Migrations = Readonly<Record<string, Migration>>;
 
@@ -30,7 +35,7 @@ function migrator<DB>(db: Database<DB>, options: MigrateOptions): Migrator {
 /**
  * Apply every migration not applied yet, in name order; returns those this call applied (none when
  * another process did them). Throws MigrationFailedError naming the failed migration, or
- * PrimaryUnavailableError.
+ * PrimaryUnavailableError (unreachable, or the endpoint led to a read-only server: a failover).
  */
 export async function migrateToLatest<DB>(db: Database<DB>, options: MigrateOptions): Promise<string[]> {
   let outcome: { error?: unknown; results?: MigrationResult[] };
@@ -41,7 +46,9 @@ export async function migrateToLatest<DB>(db: Database<DB>, options: MigrateOpti
   }
   const { error, results = [] } = outcome;
   if (error !== undefined) {
-    if (isConnectionError(error)) throw new PrimaryUnavailableError(db.health().primary.address, error);
+    if (isConnectionError(error) || isReadOnlyError(error)) {
+      throw new PrimaryUnavailableError(db.health().primary.address, error);
+    }
     throw new MigrationFailedError(results.find((result) => result.status === 'Error')?.migrationName, error);
   }
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);

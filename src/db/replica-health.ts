@@ -1,9 +1,13 @@
 /**
  * Which replicas may serve reads. A checker runs every interval: it samples the primary's binary
- * log position, then asks each replica for its applied position and whether its replication
- * threads run. A replica leaves the read pool when it does not answer, its SQL thread stopped,
- * its IO thread stopped while the primary is up, or it lags more than the bound; it comes back
- * at the first check that finds it well.
+ * log position, then asks each replica for its applied position, whether it is read-only and
+ * whether its replication threads run. A replica leaves the read pool when it does not answer, is
+ * writable (after a failover the list may name the new primary), its SQL thread stopped or was
+ * never configured (a fenced old primary waiting to rejoin), its IO thread stopped while the
+ * primary is up, or it lags more than the bound; it comes back at the first check that finds it
+ * well. A primary endpoint that answers read-only leads to a demoted primary or a replica: the
+ * primary counts as down and its pool's connections are retired, so that new ones follow the
+ * endpoint to the new primary.
  *
  * The checks need no privilege beyond the app user's (no SHOW SLAVE STATUS, which needs SLAVE
  * MONITOR): the thread states come from the `Slave_running` (both threads) and `Slaves_running`
@@ -18,6 +22,8 @@ import { gtidCovers, parseGtidList, type Gtid } from './gtid.js';
 export interface ReplicaObservation {
   /** Set when the replica did not answer. */
   readonly error?: string;
+  /** `@@read_only` = 0: it takes writes, so it is a primary. */
+  readonly writable: boolean;
   /** `Slaves_running` > 0. */
   readonly sqlThreadRunning: boolean;
   /** `Slave_running` = ON: the IO and the SQL thread both run. */
@@ -33,9 +39,11 @@ export interface ReplicaVerdict {
 }
 
 /**
- * The rule, on its own: down, SQL thread stopped, IO thread stopped with the primary up, or lag
- * above the bound take a replica out. A replica that only lost its primary keeps serving: its data
- * is consistent, and nothing newer can be written meanwhile.
+ * The rule, on its own: down, writable, SQL thread stopped (or replication not configured: the
+ * status variables do not tell them apart), IO thread stopped with the primary up, or lag above
+ * the bound take a replica out. A writable server is a primary, which reads reach through the
+ * primary's pool when no replica serves. A replica that only lost its primary keeps serving: its
+ * data is consistent, and nothing newer can be written meanwhile.
  */
 export function judgeReplica(
   observation: ReplicaObservation,
@@ -46,6 +54,9 @@ export function judgeReplica(
   },
 ): ReplicaVerdict {
   if (observation.error !== undefined) return { healthy: false, reason: `unreachable: ${observation.error}` };
+  if (observation.writable) {
+    return { healthy: false, reason: 'writable (@@read_only = 0): a primary, not a replica' };
+  }
   if (!observation.sqlThreadRunning) return { healthy: false, reason: 'replication SQL thread not running' };
   if (!observation.bothThreadsRunning && context.primaryUp) {
     return { healthy: false, reason: 'replication IO thread not running' };
@@ -94,6 +105,7 @@ export interface ReplicaHealth {
 export interface PrimaryHealth {
   readonly name: string;
   readonly address: string;
+  /** It answered the last check and was writable (a read-only server there is not the primary). */
   readonly up: boolean;
   /** Why not, when down. */
   readonly error?: string;
@@ -119,6 +131,8 @@ export interface CheckedServer {
   readonly name: string;
   readonly address: string;
   readonly kysely: QueryExecutorProvider;
+  /** Open new connections for the next queries (the endpoint leads to another server now). */
+  retireConnections(): void;
 }
 
 interface ReplicaState<S extends CheckedServer> {
@@ -229,22 +243,35 @@ export class ReplicaHealthChecker<S extends CheckedServer> {
     }
     const now = Date.now();
     this.primaryInFlight = true;
-    const query = sql<{ position: string }>`SELECT @@gtid_binlog_pos AS position`.execute(
-      this.primary.kysely,
-    );
+    const query = sql<{
+      position: string;
+      readOnly: number;
+    }>`SELECT @@gtid_binlog_pos AS position, @@global.read_only AS readOnly`.execute(this.primary.kysely);
     void query.then(
       () => (this.primaryInFlight = false),
       () => (this.primaryInFlight = false),
     );
     try {
       const { rows } = await this.withTimeout(query);
-      const position = rows[0]?.position ?? '';
-      const { name, address } = this.primaryHealth;
-      this.primaryHealth = { name, address, up: true, position, checkedAt: new Date(now) };
-      this.samples.push({ atMs: now, position: parseGtidList(position) });
-      // Keep enough history to tell a lag above the bound.
-      const keepMs = Math.max(2 * this.settings.maxLagSeconds * 1000, 10 * this.settings.intervalMs);
-      while (this.samples.length > 1 && (this.samples[0]?.atMs ?? now) < now - keepMs) this.samples.shift();
+      const row = rows[0];
+      if (Number(row?.readOnly) !== 0) {
+        // Its positions are not the primary's, and the pool's connections opened before the
+        // endpoint moved still lead here (reads on them would miss the new primary's writes).
+        this.primary.retireConnections();
+        this.primaryDown(
+          new Error('read-only (@@read_only = 1): the endpoint leads to a replica or a demoted primary'),
+        );
+      } else {
+        const position = row?.position ?? '';
+        const { name, address } = this.primaryHealth;
+        this.primaryHealth = { name, address, up: true, position, checkedAt: new Date(now) };
+        this.samples.push({ atMs: now, position: parseGtidList(position) });
+        // Keep enough history to tell a lag above the bound.
+        const keepMs = Math.max(2 * this.settings.maxLagSeconds * 1000, 10 * this.settings.intervalMs);
+        while (this.samples.length > 1 && (this.samples[0]?.atMs ?? now) < now - keepMs) {
+          this.samples.shift();
+        }
+      }
     } catch (error) {
       this.primaryDown(error);
     }
@@ -268,6 +295,7 @@ export class ReplicaHealthChecker<S extends CheckedServer> {
     } catch (error) {
       observation = {
         error: errorText(error),
+        writable: false,
         sqlThreadRunning: false,
         bothThreadsRunning: false,
         position: '',
@@ -300,22 +328,34 @@ export class ReplicaHealthChecker<S extends CheckedServer> {
     try {
       if (this.settings.service) {
         await sql`SELECT 1`.execute(pool.kysely);
-        return { sqlThreadRunning: true, bothThreadsRunning: true, position: '' };
+        return { writable: false, sqlThreadRunning: true, bothThreadsRunning: true, position: '' };
       }
-      const { rows } = await sql<{ position: string; io: string | null; sqlThreads: string | null }>`
-        SELECT @@gtid_slave_pos AS position,
+      const { rows } = await sql<{
+        position: string;
+        readOnly: number;
+        io: string | null;
+        sqlThreads: string | null;
+      }>`
+        SELECT @@gtid_slave_pos AS position, @@global.read_only AS readOnly,
           (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
             WHERE VARIABLE_NAME = 'SLAVE_RUNNING') AS io,
           (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
             WHERE VARIABLE_NAME = 'SLAVES_RUNNING') AS sqlThreads`.execute(pool.kysely);
       const row = rows[0];
       return {
+        writable: Number(row?.readOnly) === 0,
         sqlThreadRunning: Number(row?.sqlThreads ?? 0) > 0,
         bothThreadsRunning: row?.io === 'ON',
         position: row?.position ?? '',
       };
     } catch (error) {
-      return { error: errorText(error), sqlThreadRunning: false, bothThreadsRunning: false, position: '' };
+      return {
+        error: errorText(error),
+        writable: false,
+        sqlThreadRunning: false,
+        bothThreadsRunning: false,
+        position: '',
+      };
     }
   }
 

@@ -78,6 +78,8 @@ describe('mergeGtidTokens', () => {
     { a: undefined, b: '0-100-5', merged: '0-100-5' },
     { a: '0-100-5', b: '0-100-9', merged: '0-100-9' },
     { a: '0-100-9,1-100-1', b: '0-100-5,1-100-4', merged: '0-100-9,1-100-4' },
+    // A session that wrote on the old primary (100), then on the new one (101) after a failover.
+    { a: '0-100-57', b: '0-101-58', merged: '0-101-58' },
   ])('$a and $b give $merged', ({ a, b, merged }) => {
     expect(
       mergeGtidTokens(a === undefined ? undefined : token(a), b === undefined ? undefined : token(b)),

@@ -1,7 +1,7 @@
 /**
  * Migrations on a real primary: two processes' migrators starting at once apply each migration
  * once (Kysely's Migrator holds GET_LOCK on MariaDB); a failing migration is named and stops the
- * ones after it.
+ * ones after it; on a read-only server (a demoted primary) migrating is "primary unavailable".
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +10,10 @@ import {
   MigrationFailedError,
   migrateToLatest,
   pendingMigrations,
+  PrimaryUnavailableError,
   type DatabaseOptions,
 } from '../../src/db/index.js';
-import { startTestCluster, type TestCluster } from '../support/local-mariadb.js';
+import { rootQuery, startTestCluster, type TestCluster } from '../support/local-mariadb.js';
 
 /** Records every run of a migration: applied twice, it would leave two rows. */
 const migrations: Record<string, Migration> = {
@@ -102,5 +103,30 @@ describe('migrateToLatest on a real primary', () => {
       /^migration 0003-broken failed: .*no_such_table.*; later migrations were not run$/,
     );
     expect(await pendingMigrations(first, { migrations: more })).toEqual(['0003-broken', '0004-after']);
+  });
+
+  it('on a read-only server (a demoted primary still behind the endpoint) migrating fails as PrimaryUnavailableError', async () => {
+    const later: Record<string, Migration> = {
+      ...migrations,
+      '0003-later': {
+        async up(db: Kysely<unknown>): Promise<void> {
+          await sql`INSERT INTO migration_run VALUES ('0003-later', CONNECTION_ID())`.execute(db);
+        },
+      },
+    };
+    await rootQuery(test.cluster, 0, 'SET GLOBAL read_only = 1');
+    try {
+      // Reading what is applied needs no write.
+      expect(await pendingMigrations(first, { migrations: later })).toEqual(['0003-later']);
+      const failure = await migrateToLatest(first, { migrations: later }).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(failure).toBeInstanceOf(PrimaryUnavailableError);
+      expect((failure as Error).message).toContain('--read-only');
+    } finally {
+      await rootQuery(test.cluster, 0, 'SET GLOBAL read_only = 0');
+    }
+    expect(await migrateToLatest(first, { migrations: later })).toEqual(['0003-later']);
   });
 });

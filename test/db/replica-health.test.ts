@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseGtidList } from '../../src/db/gtid.js';
 import { judgeReplica, replicationLagSeconds, type ReplicaObservation } from '../../src/db/replica-health.js';
 
-const well: ReplicaObservation = { sqlThreadRunning: true, bothThreadsRunning: true, position: '0-100-5' };
+const well: ReplicaObservation = {
+  writable: false,
+  sqlThreadRunning: true,
+  bothThreadsRunning: true,
+  position: '0-100-5',
+};
 
 describe('judgeReplica', () => {
   it.each([
@@ -54,6 +59,41 @@ describe('judgeReplica', () => {
       lag: undefined,
       healthy: true,
       reason: 'ok',
+    },
+    {
+      // After a failover the replica list may name the new primary; it may even still replicate.
+      case: 'writable: the primary, not a replica',
+      observation: { ...well, writable: true },
+      primaryUp: true,
+      lag: 0,
+      healthy: false,
+      reason: 'writable (@@read_only = 0): a primary, not a replica',
+    },
+    {
+      case: 'writable and not replicating (the promoted node)',
+      observation: { ...well, writable: true, sqlThreadRunning: false, bothThreadsRunning: false },
+      primaryUp: false,
+      lag: undefined,
+      healthy: false,
+      reason: 'writable (@@read_only = 0): a primary, not a replica',
+    },
+    {
+      // Slave_running OFF, no SQL thread, read-only: the status variables read as for a stopped
+      // replica, and its position says nothing of what it misses.
+      case: 'a fenced old primary, replication not configured, primary down',
+      observation: { ...well, sqlThreadRunning: false, bothThreadsRunning: false, position: '' },
+      primaryUp: false,
+      lag: undefined,
+      healthy: false,
+      reason: 'replication SQL thread not running',
+    },
+    {
+      case: 'a fenced old primary, replication not configured, new primary up',
+      observation: { ...well, sqlThreadRunning: false, bothThreadsRunning: false, position: '' },
+      primaryUp: true,
+      lag: 3,
+      healthy: false,
+      reason: 'replication SQL thread not running',
     },
     {
       case: 'lagging past the bound',

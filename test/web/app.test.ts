@@ -3,8 +3,9 @@
  * the primary, an author sees their post at once while the replica applies nothing
  * (read-your-writes), comments wait for moderation and lose their scripts, forms without a CSRF
  * token are refused, the page cache is invalidated across processes, a stopped replica leaves the
- * read pool, and a killed primary gives a 503 page until it is back (the app staying ready: the
- * replica serves the pages), with no restart of the app.
+ * read pool, a primary turned read-only (demoted in a failover, still behind the write endpoint)
+ * and a killed primary give a 503 page until a writable primary is back (the app staying ready:
+ * the replica serves the pages), with no restart of the app.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -613,6 +614,41 @@ describe('the web app on a real primary and replica', () => {
       'the deleted post to leave the pages',
       async () => (await second.app.inject({ url: '/scheduled-for-later' })).statusCode === 404,
     );
+  });
+
+  it('a primary turned read-only (a demoted one still behind the write endpoint): writes get a 503 page, pages and readiness stay, writes resume when it is writable', async () => {
+    const settingsPage = await author.get('/admin/settings');
+    const token = csrfToken(settingsPage.body);
+    await rootQuery(test.cluster, 0, 'SET GLOBAL read_only = 1');
+    try {
+      const refused = await author.post('/admin/settings', {
+        _csrf: token,
+        title: 'While demoted',
+        description: '',
+      });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(refused.headers['cache-control']).toBe('no-store');
+      expect(refused.body).toContain('Saving is paused');
+      expect(refused.body).toContain('nothing was saved');
+      // Nothing of the database's error reaches the visitor.
+      expect(refused.body).not.toMatch(/read-only|ER_OPTION|1290|Error|at .*\.js/);
+      expect((await author.get('/admin/settings')).statusCode).toBe(200);
+      expect((await second.app.inject({ url: '/hello-from-the-primary' })).statusCode).toBe(200);
+      const ready = await second.app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({ ready: true });
+    } finally {
+      await rootQuery(test.cluster, 0, 'SET GLOBAL read_only = 0');
+    }
+    const saved = await author.post('/admin/settings', {
+      _csrf: token,
+      title: 'Writable again',
+      description: '',
+    });
+    expect(saved.statusCode).toBe(200);
+    expect((await author.get('/')).body).toContain('Writable again');
   });
 
   it('a killed primary: writes get a 503 page, pages still come from the replica, and writes resume when it is back', async () => {

@@ -1,8 +1,9 @@
 /**
  * Errors as pages a visitor understands, with the right status: 400 for bad input (every problem
  * listed), 403 for a missing or wrong CSRF token, 429 when throttled, 503 when the database is
- * unreachable (with Retry-After; writes come back by themselves when the primary does), 500
- * otherwise (logged with the request id, never shown).
+ * unreachable or, for a write, the write endpoint leads to a read-only server during a failover
+ * (with Retry-After; writes come back by themselves when a primary is there), 500 otherwise
+ * (logged with the request id, never shown).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
