@@ -13,8 +13,8 @@ The site
   The certificate is self-signed (Secret {{ .Release.Name }}-tls); browsers will ask you to trust it.
 {{- end }}
 
-The database ({{ .Values.database.replicas }} MariaDB pods; pod 0 is the primary)
-  writes:  {{ .Release.Name }}-mariadb-0.{{ .Release.Name }}-mariadb:3306
+The database ({{ .Values.database.replicas }} MariaDB pods; the failover manager labels the primary)
+  writes:  {{ .Release.Name }}-mariadb-primary:3306
   reads:   {{ .Release.Name }}-mariadb-read:3306
   app user "{{ .Values.database.user }}" on database "{{ .Values.database.name }}"; its password:
     kubectl -n {{ .Release.Namespace }} get secret {{ .Values.database.existingSecret | default (printf "%s-mariadb-credentials" .Release.Name) }} -o jsonpath='{.data.password}' | base64 -d

@@ -29,7 +29,11 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   down: async () => (await import('./down-command.js')).downCommand(),
   local: async () => (await import('./local-command.js')).localCommand(),
   logs: async () => (await import('./logs-command.js')).logsCommand(),
+  'failover-manager': async () => (await import('./failover-manager-command.js')).failoverManagerCommand(),
 };
+
+/** Commands the pods run, left out of `quire --help`. */
+const HIDDEN = new Set(['failover-manager']);
 
 /**
  * The program with the command `argv` names (as process.argv), or with every command when it names
@@ -47,7 +51,9 @@ export async function quireProgram(argv: readonly string[] = []): Promise<Comman
   for (const name of names) {
     const command = await COMMANDS[name]?.();
     if (command === undefined) throw new Error(`no command ${name}`);
-    program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
+    program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'), {
+      hidden: HIDDEN.has(name),
+    });
   }
   return program;
 }

@@ -4,7 +4,8 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { QuireConfig } from '../config/schema.js';
-import { selectorLabels } from '../k8s/names.js';
+import { quireNames, selectorLabels } from '../k8s/names.js';
+import type { KubeObject } from '../k8s/quire-manifests.js';
 import { UserError } from '../config/errors.js';
 import { deleteObject, readObject } from './apply.js';
 import { objectLabel, type ClusterConnection } from './connection.js';
@@ -47,6 +48,32 @@ export async function destroy(
       metadata: claim.metadata,
     };
     if (options.purge) await remove(object);
+    else kept.push(objectLabel(object));
+  }
+  // Made by the failover manager, not by synth (a deploy must not reset them): its Lease, and the
+  // record of which pod is the primary, which belongs with the data.
+  const names = quireNames(config);
+  const made: [KubeObject, boolean][] = [
+    [
+      {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: names.failover, namespace: config.namespace },
+      },
+      true,
+    ],
+    [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: names.dbTopology, namespace: config.namespace },
+      },
+      options.purge,
+    ],
+  ];
+  for (const [object, removeIt] of made) {
+    if ((await readObject(connection, object)) === undefined) continue;
+    if (removeIt) await remove(object);
     else kept.push(objectLabel(object));
   }
   for (const line of kept) options.log(`kept ${line}${options.purge ? '' : ' (--purge removes it)'}`);

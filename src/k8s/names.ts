@@ -5,14 +5,20 @@
 import type { QuireConfig } from '../config/schema.js';
 
 export interface QuireNames {
-  /** StatefulSet of MariaDB; pod `<db>-0` is the primary. */
+  /** StatefulSet of MariaDB; the failover manager labels which pod is the primary. */
   readonly db: string;
-  /** Headless Service giving each DB pod a stable DNS name (the write endpoint is its pod 0). */
+  /** Headless Service giving each DB pod a stable DNS name. */
   readonly dbHeadless: string;
-  /** ClusterIP Service spreading reads over the ready DB pods. */
+  /** ClusterIP Service spreading reads over the ready replicas. */
   readonly dbRead: string;
-  /** DNS name of the primary inside the namespace. */
+  /** ClusterIP Service of the writes: the pod labelled primary. */
+  readonly dbPrimary: string;
+  /** DNS name of the primary (its Service) inside the namespace. */
   readonly dbPrimaryHost: string;
+  /** ConfigMap where the failover manager records the primary (made by the manager, not by synth). */
+  readonly dbTopology: string;
+  /** The failover manager: Deployment, ServiceAccount, Role, RoleBinding, and its Lease. */
+  readonly failover: string;
   /** DNS name of the read Service inside the namespace. */
   readonly dbReadHost: string;
   /** Secret holding the DB passwords (the user's own when database.existingSecret is set). */
@@ -40,7 +46,10 @@ export function quireNames(config: QuireConfig): QuireNames {
     db,
     dbHeadless: db,
     dbRead: `${db}-read`,
-    dbPrimaryHost: `${db}-0.${db}`,
+    dbPrimary: `${db}-primary`,
+    dbPrimaryHost: `${db}-primary`,
+    dbTopology: `${db}-topology`,
+    failover: `${name}-failover`,
     dbReadHost: `${db}-read`,
     dbSecret: config.database.existingSecret ?? `${db}-credentials`,
     dbConfig: `${db}-config`,
@@ -59,7 +68,13 @@ export function quireNames(config: QuireConfig): QuireNames {
 
 /** Parts of Quire, used as the `app.kubernetes.io/component` label. */
 export type Component =
-  'database' | 'database-bootstrap' | 'web' | 'storage' | 'logging' | 'monitoring' | 'edge';
+  'database' | 'database-bootstrap' | 'failover' | 'web' | 'storage' | 'logging' | 'monitoring' | 'edge';
+
+/**
+ * The DB pods' role label, set by the failover manager (`primary` or `replica`): the write Service
+ * selects the primary, the read Service the replicas.
+ */
+export const ROLE_LABEL = 'quire.dev/role';
 
 /** Labels that select the pods of one component of one installation. */
 export function selectorLabels(config: QuireConfig, component: Component): Record<string, string> {

@@ -1,8 +1,9 @@
 /**
  * Who may talk to whom. In: the web pods take traffic only from the Ingress controller (and
- * Prometheus); the DB pods only from the web pods and the bootstrap Job on the SQL port, from each
- * other for clone and replication, and from Prometheus on the exporter port. Out: the web pods,
- * the DB pods and the Job reach only the DB pods and DNS (WordPress cannot fetch plugins itself).
+ * Prometheus); the DB pods only from the web pods, the bootstrap Job and the failover manager on
+ * the SQL port, from each other for clone and replication, and from Prometheus on the exporter
+ * port. Out: the web pods, the DB pods and the Job reach only the DB pods and DNS (WordPress cannot
+ * fetch plugins itself); the failover manager also the API server (its Lease, labels, fencing).
  */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
@@ -43,6 +44,7 @@ export class NetworkPolicies extends Construct {
     const web = selectorLabels(config, 'web');
     const db = selectorLabels(config, 'database');
     const bootstrap = selectorLabels(config, 'database-bootstrap');
+    const failover = selectorLabels(config, 'failover');
     const prometheus = fromNamespace(config.monitoring.namespace);
     const toDatabase = (...ports: number[]): k8s.NetworkPolicyEgressRule => ({
       to: [{ podSelector: { matchLabels: db } }],
@@ -54,7 +56,11 @@ export class NetworkPolicies extends Construct {
     ];
     const dbIngress: k8s.NetworkPolicyIngressRule[] = [
       {
-        from: [{ podSelector: { matchLabels: web } }, { podSelector: { matchLabels: bootstrap } }],
+        from: [
+          { podSelector: { matchLabels: web } },
+          { podSelector: { matchLabels: bootstrap } },
+          { podSelector: { matchLabels: failover } },
+        ],
         ports: [tcp(DB_PORTS.sql)],
       },
       { from: [{ podSelector: { matchLabels: db } }], ports: [tcp(DB_PORTS.sql), tcp(DB_PORTS.clone)] },
@@ -85,7 +91,9 @@ export class NetworkPolicies extends Construct {
       ingress: dbIngress,
       egress: [toDatabase(DB_PORTS.sql, DB_PORTS.clone), DNS],
     });
-    // The bootstrap Job, the NFS provisioner and Fluent Bit serve nothing: no ingress at all.
+    // The bootstrap Job, the failover manager, the NFS provisioner and Fluent Bit serve nothing: no
+    // ingress at all. The manager's API server is outside the pod network on many clusters.
+    policy('failover', names.failover, 'failover', { ingress: [], egress: [ANYWHERE] });
     policy('bootstrap', names.dbBootstrap, 'database-bootstrap', {
       ingress: [],
       egress: [toDatabase(DB_PORTS.sql), DNS],

@@ -46,11 +46,13 @@ export interface FailoverTarget {
   fence(name: string): Promise<void>;
   /** Clone a node again from the others, its transactions after `errantFrom` saved first; the file's path. */
   reclone(name: string, errantFrom: string): Promise<string>;
-  /** The write endpoint: `hold` keeps new connections waiting and ends the open ones; `leadTo` opens it. */
+  /** The write endpoint: `hold` keeps new connections from the primary and ends the open ones; `leadTo` opens it. */
   readonly writeEndpoint: {
-    hold(): void;
-    leadTo(node: ManagedNode): void;
+    hold(): void | Promise<void>;
+    leadTo(node: ManagedNode): void | Promise<void>;
   };
+  /** Called on every watch while the primary is well (e.g. to label a pod made again). */
+  maintain?(): Promise<void>;
   log(line: string): void;
 }
 
@@ -247,7 +249,8 @@ export class FailoverManager {
     }
     this.waiting = undefined;
     this.primaryLastSeen = report;
-    if (this.leading !== primary.node.name) this.lead(primary.node);
+    if (this.leading !== primary.node.name) await this.lead(primary.node);
+    await this.target.maintain?.();
     for (const watch of this.watches) {
       if (watch === primary) continue;
       const replication = watch.report?.replication;
@@ -305,8 +308,8 @@ export class FailoverManager {
     }
   }
 
-  private lead(node: ManagedNode): void {
-    this.target.writeEndpoint.leadTo(node);
+  private async lead(node: ManagedNode): Promise<void> {
+    await this.target.writeEndpoint.leadTo(node);
     this.leading = node.name;
   }
 
@@ -329,13 +332,14 @@ export class FailoverManager {
       return undefined;
     }
     const held = Date.now();
-    this.target.writeEndpoint.hold();
+    await this.target.writeEndpoint.hold();
     this.leading = undefined;
-    await this.target.fence(old.node.name);
     const chosen = this.watch(decision.name);
     const chosenReport = chosen.report;
     if (chosenReport === undefined) throw new Error(`${chosen.node.name} stopped answering`);
+    // Recorded before the old primary is fenced: once it comes back it reads that it is not the primary.
     await this.target.recordPrimary(chosen.node.name, formatGtidList(receivedPosition(chosenReport)));
+    await this.target.fence(old.node.name);
     const promotedAt = await promoteNode(this.connection(chosen), {
       semiSync: this.settings.semiSync,
       applyTimeoutMs: 30_000,
@@ -343,7 +347,7 @@ export class FailoverManager {
     await this.target.recordPrimary(chosen.node.name, promotedAt);
     // The others follow before writes resume, so that the first writes are acked already.
     await this.reconcile(chosen, promotedAt);
-    this.lead(chosen.node);
+    await this.lead(chosen.node);
     this.waiting = undefined;
     this.primaryLastSeen = undefined;
     const change: RoleChange = {
@@ -396,7 +400,7 @@ export class FailoverManager {
         `${target.node.name} does not replicate from ${old.node.name}; it cannot take over without loss`,
       );
     const held = Date.now();
-    this.target.writeEndpoint.hold();
+    await this.target.writeEndpoint.hold();
     this.leading = undefined;
     try {
       await fenceNode(this.connection(old), this.timeoutMs * 4);
@@ -419,10 +423,10 @@ export class FailoverManager {
           .query('SET GLOBAL read_only = OFF')
           .catch(() => undefined);
       }
-      this.lead(this.watch(this.target.recorded().primary).node);
+      await this.lead(this.watch(this.target.recorded().primary).node);
       throw error;
     }
-    this.lead(target.node);
+    await this.lead(target.node);
     this.primaryLastSeen = undefined;
     const change: RoleChange = {
       kind: 'switchover',

@@ -297,7 +297,7 @@ describe('Helm chart', () => {
     expect(text).toContain(
       "kubectl -n pub get secret blog-mariadb-credentials -o jsonpath='{.data.password}' | base64 -d",
     );
-    expect(text).toContain('writes:  blog-mariadb-0.blog-mariadb:3306');
+    expect(text).toContain('writes:  blog-mariadb-primary:3306');
     expect(text).toContain('The certificate is self-signed');
     expect(render(['database.existingSecret=my-db', 'ingress.tls.mode=certManager'])).toContain(
       'get secret my-db -o',

@@ -21,7 +21,7 @@ describe('deploySteps', () => {
     ]);
     const database = steps[1];
     expect(database?.phases.map((phase) => phase.waitFor.map((object) => object.kind))).toEqual([
-      ['StatefulSet'],
+      ['StatefulSet', 'Deployment'],
       ['Job'],
     ]);
     expect(database?.phases[1]?.apply.map((object) => object.metadata.name)).toEqual([

@@ -397,6 +397,17 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
     } finally {
       await stack.sql('quire-mariadb-1', 'START SLAVE');
     }
+    // The failover manager makes a writable replica read-only within a second: stopped, so that
+    // the doctor sees what it reports when no manager runs.
+    await stack.k(['scale', 'deployment/quire-failover', '--replicas=0']);
+    await stack.k([
+      'wait',
+      '--for=delete',
+      'pod',
+      '-l',
+      'app.kubernetes.io/component=failover',
+      '--timeout=60s',
+    ]);
     await stack.sql('quire-mariadb-1', 'SET GLOBAL read_only = OFF');
     try {
       const run = await doctorFinds('SECOND_WRITABLE_PRIMARY');
@@ -406,6 +417,7 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
       await record('replica-writable');
     } finally {
       await stack.sql('quire-mariadb-1', 'SET GLOBAL read_only = ON');
+      await stack.k(['scale', 'deployment/quire-failover', '--replicas=2']);
     }
     await doctorClean();
   });

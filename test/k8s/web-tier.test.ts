@@ -51,7 +51,7 @@ describe('WebTier', () => {
   it('gives the Quire app the primary and the read Service, and its password from the Secret', () => {
     const config = findObject(objects, 'ConfigMap', 'quire-web-config');
     expect(config.data).toMatchObject({
-      QUIRE_DB_PRIMARY_HOST: 'quire-mariadb-0.quire-mariadb',
+      QUIRE_DB_PRIMARY_HOST: 'quire-mariadb-primary',
       QUIRE_DB_READ_HOST: 'quire-mariadb-read',
       QUIRE_DB_NAME: 'quire',
       QUIRE_PUBLIC_URL: 'https://cccr-miniproject.com',
@@ -173,7 +173,7 @@ describe('WebTier', () => {
       { name: 'net.ipv4.ip_unprivileged_port_start', value: '0' },
     ]);
     expect(findObject(wp, 'ConfigMap', 'quire-web-config').data).toMatchObject({
-      WORDPRESS_DB_HOST: 'quire-mariadb-0.quire-mariadb:3306',
+      WORDPRESS_DB_HOST: 'quire-mariadb-primary:3306',
       WORDPRESS_DB_NAME: 'quire',
       WORDPRESS_DB_USER: 'quire',
     });

@@ -1,15 +1,17 @@
 /**
- * The replicated MariaDB (SPEC S2, S3, S5, S6): a StatefulSet whose pod 0 is the primary and whose
- * other pods are GTID replicas, each new replica cloned from the pod before it by a streamed
- * mariadb-backup; a headless Service (stable pod names, the write endpoint), a read Service, the
- * credentials Secret, the scripts ConfigMap, a PodDisruptionBudget and the bootstrap Job.
+ * The replicated MariaDB (SPEC S2, S3, S5, S6): a StatefulSet of GTID-replicating pods, each new
+ * replica cloned from the pod before it by a streamed mariadb-backup; pod 0 starts as the primary,
+ * and from then on the failover manager (failover-manager.ts) records which pod is and labels it.
+ * A headless Service (stable pod names), the write Service (the pod labelled primary), the read
+ * Service (the pods labelled replica), the credentials Secret, the scripts ConfigMap, a
+ * PodDisruptionBudget and the bootstrap Job.
  */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { QuireConfig } from '../../config/schema.js';
 import { claimStorageClass } from '../claim-storage-class.js';
 import { GeneratedSecret } from '../generated-secret.js';
-import { DB_PORTS, DB_SECRET_KEYS, quireNames, selectorLabels } from '../names.js';
+import { DB_PORTS, DB_SECRET_KEYS, quireNames, ROLE_LABEL, selectorLabels } from '../names.js';
 import { namespacedMeta } from '../object-meta.js';
 import {
   containerSecurityContext,
@@ -19,6 +21,7 @@ import {
 } from '../pod-security.js';
 import { preferSpreadOverNodes } from '../scheduling.js';
 import type { SecretValues } from '../secret-values.js';
+import { FailoverManager } from './failover-manager.js';
 import { durabilityEnv, podScriptFiles, SCRIPTS_MOUNT, scriptCommand } from './pod-scripts.js';
 
 export interface MariaDbClusterProps {
@@ -76,14 +79,18 @@ export class MariaDbCluster extends Construct {
       },
     });
 
-    new k8s.KubeService(this, 'read', {
-      metadata: namespacedMeta(config, names.dbRead, 'database'),
-      spec: {
-        type: 'ClusterIP',
-        selector: labels,
-        ports: [{ name: 'mysql', port: DB_PORTS.sql, targetPort: k8s.IntOrString.fromString('mysql') }],
-      },
-    });
+    const mysqlPort = [
+      { name: 'mysql', port: DB_PORTS.sql, targetPort: k8s.IntOrString.fromString('mysql') },
+    ];
+    // The role label is set on the pods by the failover manager, not in the pod template: kube-score
+    // cannot see a pod these Services select, so its check is skipped for them alone.
+    const roleService = (id: string, name: string, role: 'primary' | 'replica') =>
+      new k8s.KubeService(this, id, {
+        metadata: namespacedMeta(config, name, 'database', { 'kube-score/ignore': 'service-targets-pod' }),
+        spec: { type: 'ClusterIP', selector: { ...labels, [ROLE_LABEL]: role }, ports: mysqlPort },
+      });
+    roleService('primary', names.dbPrimary, 'primary');
+    roleService('read', names.dbRead, 'replica');
 
     const env = databaseEnv(config);
     const mounts = {
@@ -203,6 +210,7 @@ export class MariaDbCluster extends Construct {
     });
 
     new DatabaseBootstrapJob(this, 'bootstrap', { config });
+    new FailoverManager(this, 'failover', { config });
   }
 }
 
@@ -214,6 +222,12 @@ function databaseEnv(config: QuireConfig): k8s.EnvVar[] {
   });
   return [
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    // The primary the failover manager recorded, read at each container start (pod 0 before it has
+    // recorded one): every other pod starts read-only.
+    {
+      name: 'PRIMARY_NAME',
+      valueFrom: { configMapKeyRef: { name: names.dbTopology, key: 'primary', optional: true } },
+    },
     { name: 'DB_HEADLESS', value: names.dbHeadless },
     { name: 'DATADIR', value: DATA_DIR },
     { name: 'RUN_DIR', value: RUN_DIR },

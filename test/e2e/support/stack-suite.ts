@@ -227,33 +227,76 @@ export function stackSuite(
       expect(scaledDown).toBe(2);
     });
 
-    it('brings a deleted primary back with its data', async () => {
+    it('fails a deleted primary over: the replica takes the writes, the old primary comes back as its replica', async () => {
       const s = stack();
-      await s.k(['delete', 'pod', 'quire-mariadb-0', '--wait=true']);
+      const recorded = async () =>
+        (await s.k(['get', 'configmap', 'quire-mariadb-topology', '-o', 'jsonpath={.data.primary}'])).trim();
+      const role = async (pod: string) =>
+        (await s.k(['get', 'pod', pod, '-o', 'jsonpath={.metadata.labels.quire\\.dev/role}'])).trim();
+      expect(await recorded()).toBe('quire-mariadb-0');
+      expect(await role('quire-mariadb-0')).toBe('primary');
+      await s.sql('quire-mariadb-0', "INSERT INTO e2e.t VALUES ('acknowledged before the failover')");
+      await s.k(['delete', 'pod', 'quire-mariadb-0', '--wait=false']);
+      await eventually('the failover to quire-mariadb-1', 2 * MINUTE, async () =>
+        (await recorded()) === 'quire-mariadb-1' && (await role('quire-mariadb-1')) === 'primary'
+          ? true
+          : undefined,
+      );
+      expect((await s.sql('quire-mariadb-1', 'SELECT @@read_only')).trim()).toBe('0');
+      expect(await s.sql('quire-mariadb-1', 'SELECT v FROM e2e.t')).toContain(
+        'acknowledged before the failover',
+      );
       await s.podReady('quire-mariadb-0', 5 * MINUTE);
-      expect(await s.sql('quire-mariadb-0', 'SELECT v FROM e2e.t')).toContain('written on the primary');
-      await eventually('replication resumed', 2 * MINUTE, async () => {
-        const status = await s.replicaStatus('quire-mariadb-1');
-        return status.Slave_IO_Running === 'Yes' && status.Slave_SQL_Running === 'Yes' ? true : undefined;
+      // The write Service leads to the new primary (asked from the old one, through the Service).
+      const viaService = await s.k([
+        'exec',
+        'quire-mariadb-0',
+        '-c',
+        'mariadb',
+        '--',
+        'bash',
+        '-c',
+        'mariadb -h quire-mariadb-primary -uroot -p"$MARIADB_ROOT_PASSWORD" -N -e "SELECT @@hostname; INSERT INTO e2e.t VALUES (\'after the failover\')"',
+      ]);
+      expect(viaService.trim()).toBe('quire-mariadb-1');
+      // The old primary came back read-only and follows the new one, with every write.
+      await eventually('quire-mariadb-0 replicating from quire-mariadb-1', 2 * MINUTE, async () => {
+        const status = await s.replicaStatus('quire-mariadb-0');
+        return status.Master_Host?.startsWith('quire-mariadb-1.') &&
+          status.Slave_IO_Running === 'Yes' &&
+          status.Slave_SQL_Running === 'Yes'
+          ? true
+          : undefined;
       });
+      expect((await s.sql('quire-mariadb-0', 'SELECT @@read_only')).trim()).toBe('1');
+      const rows = await eventually('the rows on quire-mariadb-0', MINUTE, async () => {
+        const text = await s.sql('quire-mariadb-0', 'SELECT v FROM e2e.t');
+        return text.includes('after the failover') ? text : undefined;
+      });
+      expect(rows).toContain('acknowledged before the failover');
+      expect(await role('quire-mariadb-0')).toBe('replica');
+      const site = await s.https('/');
+      expect(site.status).toBeLessThan(500);
     });
 
     it('re-clones a replica whose pod and volume were deleted, and it catches up', async () => {
       const s = stack();
+      // After the failover above, pod 0 is the replica: it clones from the primary, pod 1.
+      const [primary, replica] = ['quire-mariadb-1', 'quire-mariadb-0'];
       const volume = async () =>
-        (await s.k(['get', 'pvc', 'data-quire-mariadb-1', '-o', 'jsonpath={.spec.volumeName}'])).trim();
+        (await s.k(['get', 'pvc', `data-${replica}`, '-o', 'jsonpath={.spec.volumeName}'])).trim();
       const oldVolume = await volume();
-      await s.k(['delete', 'pvc', 'data-quire-mariadb-1', '--wait=false']);
-      await s.k(['delete', 'pod', 'quire-mariadb-1', '--wait=true']);
+      await s.k(['delete', 'pvc', `data-${replica}`, '--wait=false']);
+      await s.k(['delete', 'pod', replica, '--wait=true']);
       await eventually('a new volume for the replica', 3 * MINUTE, async () => {
         const current = await volume();
         return current && current !== oldVolume ? current : undefined;
       });
-      await s.podReady('quire-mariadb-1', 5 * MINUTE);
-      expect(await s.k(['logs', 'quire-mariadb-1', '-c', 'clone'])).toContain('clone prepared');
-      await s.sql('quire-mariadb-0', "INSERT INTO e2e.t VALUES ('after the re-clone')");
+      await s.podReady(replica, 5 * MINUTE);
+      expect(await s.k(['logs', replica, '-c', 'clone'])).toContain('clone prepared');
+      await s.sql(primary, "INSERT INTO e2e.t VALUES ('after the re-clone')");
       const rows = await eventually('the new row on the re-cloned replica', MINUTE, async () => {
-        const text = await s.sql('quire-mariadb-1', 'SELECT v FROM e2e.t');
+        const text = await s.sql(replica, 'SELECT v FROM e2e.t');
         return text.includes('after the re-clone') ? text : undefined;
       });
       expect(rows).toContain('written on the primary');
@@ -275,15 +318,16 @@ export function stackSuite(
         web: { ready: boolean }[];
         ingress: { host: string } | null;
       };
+      // Roles as observed: the failover above made pod 1 the primary.
       expect(status.database.map((pod) => [pod.pod, pod.role, pod.ready, pod.readOnly])).toEqual([
-        ['quire-mariadb-0', 'primary', true, false],
-        ['quire-mariadb-1', 'replica', true, true],
+        ['quire-mariadb-0', 'replica', true, true],
+        ['quire-mariadb-1', 'primary', true, false],
       ]);
-      expect(status.database[1]?.replicating).toBe(true);
-      expect(status.database[0]?.gtid).toMatch(/^0-100-\d+/);
+      expect(status.database[0]?.replicating).toBe(true);
+      expect(status.database[1]?.gtid).toMatch(/^0-101-\d+/);
       expect(status.ingress?.host).toBe(s.host);
       const table = await s.quire(['status']);
-      expect(table.stdout).toMatch(/quire-mariadb-1\s+replica\s+ready/);
+      expect(table.stdout).toMatch(/quire-mariadb-0\s+replica\s+ready/);
     });
 
     it('leaks no secret into ConfigMaps, pod env literals, events, logs or the CLI output', async () => {

@@ -45,14 +45,45 @@ describe('MariaDbCluster', () => {
     expect(at(server, 'startupProbe', 'failureThreshold')).toBeGreaterThanOrEqual(60);
   });
 
-  it('offers a headless write Service and a read Service', () => {
+  it('offers a headless Service, a write Service on the pod labelled primary and a read Service on the replicas', () => {
     const headless = findObject(objects, 'Service', 'quire-mariadb');
     expect(at(headless, 'spec', 'clusterIP')).toBe('None');
     expect(at(headless, 'spec', 'publishNotReadyAddresses')).toBe(true);
-    const read = findObject(objects, 'Service', 'quire-mariadb-read');
-    expect(at(read, 'spec', 'type')).toBe('ClusterIP');
-    expect(at(read, 'spec', 'ports', 0, 'port')).toBe(3306);
-    expect(at(read, 'spec', 'selector')).toEqual(at(statefulSet, 'spec', 'selector', 'matchLabels'));
+    const pods = at(statefulSet, 'spec', 'selector', 'matchLabels') as Record<string, string>;
+    for (const [name, role] of [
+      ['quire-mariadb-primary', 'primary'],
+      ['quire-mariadb-read', 'replica'],
+    ] as const) {
+      const service = findObject(objects, 'Service', name);
+      expect(at(service, 'spec', 'type')).toBe('ClusterIP');
+      expect(at(service, 'spec', 'ports', 0, 'port')).toBe(3306);
+      expect(at(service, 'spec', 'selector')).toEqual({ ...pods, 'quire.dev/role': role });
+    }
+    // Each pod reads the recorded primary at start; pod 0 is the primary until one is recorded.
+    const env = at(statefulSet, 'spec', 'template', 'spec', 'containers', 0, 'env') as { name: string }[];
+    expect(env.find((variable) => variable.name === 'PRIMARY_NAME')).toEqual({
+      name: 'PRIMARY_NAME',
+      valueFrom: { configMapKeyRef: { name: 'quire-mariadb-topology', key: 'primary', optional: true } },
+    });
+  });
+
+  it('runs the failover manager: two pods, a Lease, and a Role limited to what it does', () => {
+    const deployment = findObject(objects, 'Deployment', 'quire-failover');
+    expect(at(deployment, 'spec', 'replicas')).toBe(2);
+    expect(at(deployment, 'spec', 'template', 'spec', 'containers', 0, 'args')).toEqual(['failover-manager']);
+    expect(at(deployment, 'spec', 'template', 'spec', 'serviceAccountName')).toBe('quire-failover');
+    const rules = at(findObject(objects, 'Role', 'quire-failover'), 'rules') as {
+      resources: string[];
+      verbs: string[];
+      resourceNames?: string[];
+    }[];
+    expect(rules.find((rule) => rule.resources.includes('pods'))).toEqual({
+      apiGroups: [''],
+      resources: ['pods'],
+      verbs: ['get', 'patch', 'delete'],
+    });
+    // Nothing it could read the Secrets with.
+    expect(rules.some((rule) => rule.resources.includes('secrets'))).toBe(false);
   });
 
   it('claims a 1Gi ReadWriteOnce volume per pod, on the configured or default class', () => {
@@ -115,9 +146,7 @@ describe('MariaDbCluster', () => {
       name: string;
       value?: string;
     }[];
-    expect(env.find((variable) => variable.name === 'PRIMARY_HOST')?.value).toBe(
-      'quire-mariadb-0.quire-mariadb',
-    );
+    expect(env.find((variable) => variable.name === 'PRIMARY_HOST')?.value).toBe('quire-mariadb-primary');
     expect(env.find((variable) => variable.name === 'DB_NAME')?.value).toBe('quire');
     expect(at(job, 'metadata', 'annotations')).toBeUndefined();
     expect(at(job, 'spec', 'ttlSecondsAfterFinished')).toBe(300);
