@@ -308,7 +308,7 @@ const database = z
     ).default('mariadb:11.4'),
     imagePullPolicy: pullPolicy,
     replicas: integer(
-      'MariaDB pods: ordinal 0 is the primary, the others are read replicas.',
+      'MariaDB pods: one primary (pod 0 at first; the failover manager moves it), the others read replicas.',
       2,
       1,
       9,
