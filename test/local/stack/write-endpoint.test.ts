@@ -59,7 +59,11 @@ describe('the write endpoint', () => {
 
     // A session open on a when the primary moves is ended, not carried over.
     const open = createConnection({ host: '127.0.0.1', port });
-    const ended = new Promise<void>((resolve) => open.on('close', () => { resolve(); }));
+    const ended = new Promise<void>((resolve) =>
+      open.on('close', () => {
+        resolve();
+      }),
+    );
     open.on('error', () => undefined);
     await new Promise((resolve) => setTimeout(resolve, 100));
     endpoint.hold();
