@@ -62,7 +62,7 @@ import {
   type Outage,
   type Verdict,
 } from '../test/support/history/index.js';
-import { readReplicationStates, unsettledReasons } from './replication-state.js';
+import { readReplicationStates, unsettledReasons } from '../test/support/replication-state.js';
 import { median, percentile } from './stats.js';
 
 const HOST = 'failover-bench.quire.test';

@@ -24,6 +24,7 @@ import {
   type HistoryRun,
 } from '../../support/history/index.js';
 import { eventually } from '../../support/local-mariadb.js';
+import { readReplicationStates, unsettledReasons } from '../../support/replication-state.js';
 
 interface ClusterFile {
   readonly primary?: number;
@@ -43,44 +44,9 @@ describe('failover on the local stack', { timeout: 420_000 }, () => {
 
   /** Every node answers; the primary alone takes writes; every other one replicates from it and acks. */
   const settled = async (): Promise<boolean> => {
-    const root = loadStackPasswords(paths).root;
-    const primaryPort = nodes[primaryOrdinal()]?.port;
-    const states = await Promise.all(
-      nodes.map(async (node) => {
-        const connection = await createConnection({
-          host: node.host,
-          port: node.port,
-          user: 'root',
-          password: root,
-          connectTimeout: 1000,
-        });
-        try {
-          const [[variables]] = (await connection.query(
-            "SELECT @@read_only AS ro, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_SLAVE_STATUS') AS acking",
-          )) as unknown as [{ ro: number; acking: string }[]];
-          const [slave] = (await connection.query('SHOW SLAVE STATUS')) as unknown as [
-            { Master_Port: number; Slave_IO_Running: string; Slave_SQL_Running: string }[],
-          ];
-          return {
-            node: node.port,
-            readOnly: variables?.ro === 1,
-            acking: variables?.acking === 'ON',
-            slave: slave[0],
-          };
-        } finally {
-          await connection.end();
-        }
-      }),
-    );
-    return states.every((state) =>
-      state.node === primaryPort
-        ? !state.readOnly
-        : state.readOnly &&
-          state.acking &&
-          state.slave?.Master_Port === primaryPort &&
-          state.slave?.Slave_IO_Running === 'Yes' &&
-          state.slave.Slave_SQL_Running === 'Yes',
-    );
+    const primaryPort = nodes[primaryOrdinal()]?.port ?? 0;
+    const states = await readReplicationStates(nodes, loadStackPasswords(paths).root);
+    return unsettledReasons(states, primaryPort).length === 0;
   };
 
   beforeAll(async () => {
@@ -234,6 +200,9 @@ describe('failover on the local stack', { timeout: 420_000 }, () => {
     process.kill(pid, 'SIGSTOP');
     const supervisor = (): SupervisorState =>
       JSON.parse(readFileSync(paths.supervisorStateFile, 'utf8')) as SupervisorState;
+    // A kill -9 above may have left commits on a killed primary that no replica had received (the
+    // binary log is written before the ack is awaited): those re-clones are listed already.
+    const erredBefore = supervisor().failover?.errant.length ?? 0;
     await eventually('the manager to wait', () => supervisor().failover?.waiting !== undefined, 20_000);
     expect(supervisor().failover?.waiting).toMatch(/fallen back|acked/);
     expect(primaryOrdinal()).toBe(from);
@@ -246,10 +215,10 @@ describe('failover on the local stack', { timeout: 420_000 }, () => {
     // primary lacks: it is cloned again, those writes kept in a file.
     await eventually(
       'the old primary cloned again',
-      () => (supervisor().failover?.errant.length ?? 0) > 0,
+      () => (supervisor().failover?.errant.length ?? 0) > erredBefore,
       90_000,
     );
-    const saved = supervisor().failover?.errant[0];
+    const saved = supervisor().failover?.errant[erredBefore];
     expect(saved?.node).toBe(`quire-mariadb-${from}`);
     expect(readFileSync(saved?.file ?? '', 'utf8')).toContain('errant-write-1');
     await eventually('the nodes to settle', settled, 120_000);

@@ -1,10 +1,10 @@
 /**
  * Whether a local stack's DB nodes have settled after a role change: every node answers, the
  * primary alone takes writes, and every other node replicates from it and acks its writes
- * (semi-sync). The failover test's `settled` check, with the reason when a node is not there yet.
+ * (semi-sync), with the reason when a node is not there yet. Used by the failover test and bench.
  */
 import { createConnection } from 'mysql2/promise';
-import type { DbNode } from '../test/support/history/index.js';
+import type { DbNode } from './history/index.js';
 
 export interface NodeReplicationState {
   readonly name: string;
