@@ -96,7 +96,15 @@ describe('quire up failures', () => {
     const bin = join(dir, 'bin');
     mkdirSync(bin, { recursive: true });
     const path = defaultToolPath(process.env.PATH);
-    for (const tool of ['mariadb', 'mariadb-admin', 'mariadb-backup', 'socat', 'bash', 'setpriv']) {
+    for (const tool of [
+      'mariadb',
+      'mariadb-admin',
+      'mariadb-binlog',
+      'mariadb-backup',
+      'socat',
+      'bash',
+      'setpriv',
+    ]) {
       const found = path.split(':').find((candidate) => onPath(tool, candidate));
       if (found !== undefined && !existsSync(join(bin, tool)))
         symlinkSync(join(found, tool), join(bin, tool));
