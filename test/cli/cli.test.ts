@@ -37,7 +37,9 @@ describe('quire synth', () => {
     const dir = fresh();
     const first = await runCli(['synth'], dir);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/20-database\.yaml\s+7\s+Secret, ConfigMap, Service x2, StatefulSet/);
+    expect(first.stdout).toMatch(
+      /20-database\.yaml\s+13\s+Secret, ConfigMap, Service x3, StatefulSet, PodDisruptionBudget x2, Job, ServiceAccount, Role, RoleBinding, Deployment/,
+    );
     const out = join(dir, 'dist/manifests');
     expect(readdirSync(out)).toEqual([
       '00-namespace.yaml',
