@@ -7,7 +7,7 @@ import {
   stackPaths,
   type ComponentStatus,
 } from '../local/stack/index.js';
-import type { ManagerStatus, RoleChange } from '../topology/failover-manager.js';
+import { describeManagerStatus, describeRoleChange } from '../topology/describe.js';
 import { formatTable } from '../util/table.js';
 import type { ConfigOptions } from './config-option.js';
 import { quireDirectory, withLocalOptions } from './local-options.js';
@@ -29,27 +29,6 @@ function row(component: ComponentStatus): string[] {
     dash(component.gtid === '' ? null : component.gtid),
     dash(component.reads),
     component.detail ?? '',
-  ];
-}
-
-/** What the failover manager waits for, its last role change and the errant writes it kept. */
-function failoverLines(failover: ManagerStatus | undefined): string[] {
-  if (failover === undefined) return [];
-  const change = failover.lastChange;
-  return [
-    ...(failover.waiting === undefined
-      ? []
-      : [
-          `  failover: WAITING, ${failover.waiting} (quire local failover --allow-data-loss promotes anyway)`,
-        ]),
-    ...(change === undefined
-      ? []
-      : [
-          `  last ${change.kind}: ${change.from} → ${change.to} at ${change.at}, writes held ${change.heldMs} ms${change.outageMs === undefined ? '' : `, down ${change.outageMs} ms`}`,
-        ]),
-    ...failover.errant.map(
-      (saved) => `  ${saved.node} was cloned again at ${saved.at}; its errant writes: ${saved.file}`,
-    ),
   ];
 }
 
@@ -89,16 +68,14 @@ export function localCommand(): Command {
           ...status.components.flatMap((component) =>
             component.writes === undefined ? [] : [`  ${component.component}: ${component.writes.summary}`],
           ),
-          ...failoverLines(status.failover),
+          ...(status.failover === undefined
+            ? []
+            : describeManagerStatus(status.failover, 'quire local failover --allow-data-loss')),
           ...(status.url === null ? [] : [`\nURL: ${status.url}`]),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       }),
   );
-  const describeChange = (change: RoleChange): string =>
-    `${change.kind}: ${change.from} → ${change.to}; writes held ${change.heldMs} ms` +
-    (change.outageMs === undefined ? '' : `, down ${change.outageMs} ms`) +
-    `\n${change.reason}\n`;
   local.addCommand(
     withLocalOptions(new Command('switchover'))
       .description(
@@ -118,7 +95,7 @@ export function localCommand(): Command {
           kind: 'switchover',
           ...(options.to === undefined ? {} : { to: options.to }),
         });
-        process.stdout.write(describeChange(change));
+        process.stdout.write(describeRoleChange(change));
       }),
   );
   local.addCommand(
@@ -134,7 +111,7 @@ export function localCommand(): Command {
       .action(async (options: ConfigOptions) => {
         const socket = stackPaths(localStateDir(quireDirectory(options))).controlSocket;
         process.stdout.write(
-          describeChange(await requestRoleChange(socket, { kind: 'failover', allowDataLoss: true })),
+          describeRoleChange(await requestRoleChange(socket, { kind: 'failover', allowDataLoss: true })),
         );
       }),
   );

@@ -21,6 +21,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   diff: async () => (await import('./diff-command.js')).diffCommand(),
   status: async () => (await import('./status-command.js')).statusCommand(),
   doctor: async () => (await import('./doctor-command.js')).doctorCommand(),
+  switchover: async () => (await import('./role-change-commands.js')).switchoverCommand(),
+  failover: async () => (await import('./role-change-commands.js')).failoverCommand(),
   destroy: async () => (await import('./destroy-command.js')).destroyCommand(),
   schema: async () => (await import('./schema-command.js')).schemaCommand(),
   cluster: async () => (await import('./cluster-command.js')).clusterCommand(),

@@ -12,6 +12,12 @@ import {
 } from '../topology/node-report.js';
 import { scriptCommand } from '../k8s/database/pod-scripts.js';
 import { quireNames, selectorLabels } from '../k8s/names.js';
+import { describeManagerStatus } from '../topology/describe.js';
+import {
+  readTopologyRecord,
+  TopologyRecord,
+  type PublishedManagerStatus,
+} from '../topology/topology-record.js';
 import { formatTable } from '../util/table.js';
 import { describeError, statusCode, type ClusterConnection } from './connection.js';
 import { execInPod } from './pod-exec.js';
@@ -55,6 +61,12 @@ export interface StackStatus {
     readonly host: string;
     readonly className: string;
     readonly address: string | null;
+  } | null;
+  /** The failover manager's record: null before a manager made it. */
+  readonly failover: {
+    readonly recordedPrimary: string | null;
+    /** What the leading manager published last; null when none did. */
+    readonly manager: PublishedManagerStatus | null;
   } | null;
 }
 
@@ -168,6 +180,9 @@ export async function stackStatus(connection: ClusterConnection, config: QuireCo
     if (statusCode(error) !== 404) throw error;
   }
 
+  const record = await new TopologyRecord(connection.core, namespace, names.dbTopology).read();
+  const recorded = record === undefined ? undefined : readTopologyRecord(record.data);
+
   return {
     context: connection.context,
     namespace,
@@ -175,6 +190,10 @@ export async function stackStatus(connection: ClusterConnection, config: QuireCo
     web: webPods.items.map(podState),
     autoscaler,
     ingress,
+    failover:
+      recorded === undefined
+        ? null
+        : { recordedPrimary: recorded.primary ?? null, manager: recorded.manager ?? null },
   };
 }
 
@@ -213,6 +232,14 @@ export function formatStatus(status: StackStatus): string {
       status.web.map((pod) => [pod.pod, health(pod), String(pod.restarts)]),
     ),
   ];
+  if (status.failover) {
+    const { manager, recordedPrimary } = status.failover;
+    sections.push(
+      '',
+      `failover manager: ${manager === null ? 'none has led yet' : `${manager.leader} leads since ${manager.since}`}; recorded primary ${recordedPrimary ?? '-'}`,
+      ...(manager === null ? [] : describeManagerStatus(manager, 'quire failover --allow-data-loss')),
+    );
+  }
   if (status.autoscaler) {
     const hpa = status.autoscaler;
     const cpu = hpa.cpuPercent === null ? 'no metrics yet' : `${hpa.cpuPercent}%`;

@@ -21,7 +21,9 @@ export type UserErrorCode =
   | 'CRD_MISSING'
   | 'DEPLOY_TIMEOUT'
   | 'DESTROY_TIMEOUT'
-  | 'DOCTOR_FOUND_ERRORS';
+  | 'DOCTOR_FOUND_ERRORS'
+  | 'ROLE_CHANGE_REFUSED'
+  | 'ROLE_CHANGE_UNANSWERED';
 
 export class UserError extends Error {
   override readonly name = 'UserError';

@@ -243,7 +243,7 @@ const web = z
     images: z
       .strictObject({
         quire: image(
-          'Image of the Quire web app (build it from the Dockerfile in this repository).',
+          'Image of the Quire web app (build it from the Dockerfile in this repository); the database failover manager runs from it too, whichever the workload.',
           'quire:0.1.0',
         )
           .default('quire:0.1.0')
@@ -322,7 +322,7 @@ const database = z
       })
       .default('quire'),
     existingSecret: dnsLabel(
-      'Name of an existing Secret with keys root-password, replication-password, password and monitor-password; null lets Quire generate one.',
+      'Name of an existing Secret with keys root-password, replication-password, password, monitor-password and failover-password; null lets Quire generate one.',
       'my-db-credentials',
       253,
     )

@@ -1,6 +1,7 @@
 /** All checks over one snapshot: the findings, errors first. */
 import { autoscalingChecks } from './checks/autoscaling-checks.js';
 import { containerChecks } from './checks/container-checks.js';
+import { failoverChecks } from './checks/failover-checks.js';
 import { ingressChecks } from './checks/ingress-checks.js';
 import { networkChecks } from './checks/network-checks.js';
 import { replicationChecks } from './checks/replication-checks.js';
@@ -17,6 +18,7 @@ export const CHECKS: readonly ((snapshot: ClusterSnapshot) => Finding[])[] = [
   resourceLimitChecks,
   containerChecks,
   replicationChecks,
+  failoverChecks,
   autoscalingChecks,
   ingressChecks,
   secretChecks,

@@ -143,6 +143,20 @@ export const FINDINGS = {
     cause: 'database.durability.replication is async in quire.yaml',
     fix: 'set database.durability.replication to semi-sync (the default) and deploy again, unless the last seconds of writes may be lost',
   },
+  FAILOVER_NO_LEADER: {
+    severity: 'error',
+    title: 'no failover manager leads: a dead primary would stop every write',
+    cause:
+      'the failover manager pods (Deployment <name>-failover) are not running, cannot reach the API server, or are not allowed to renew their Lease',
+    fix: 'kubectl -n <namespace> get pods -l app.kubernetes.io/component=failover, then kubectl logs on them; quire deploy recreates the Deployment and its Role',
+  },
+  FAILOVER_WAITING: {
+    severity: 'error',
+    title: 'the primary is down and the failover manager waits instead of promoting a replica',
+    cause:
+      'no replica is known to hold every write the primary acknowledged: none was acking (semi-sync) when the primary was last seen, or those that were are down too',
+    fix: 'bring the primary back (its pod, its node), or a replica that was acking; to promote the most advanced replica anyway and accept the loss of what only the primary had: quire failover --allow-data-loss',
+  },
   DATABASE_UNREADABLE: {
     severity: 'warning',
     title: "the doctor could not read a database pod's replication state",

@@ -212,6 +212,22 @@ export interface QuireExpectations {
   }[];
 }
 
+/** The failover manager's Lease and the record its leader keeps (src/topology/topology-record.ts). */
+export interface FailoverFacts {
+  /** Names of the Lease and of the record's ConfigMap. */
+  readonly leaseName: string;
+  readonly recordName: string;
+  /** Null when the Lease does not exist. */
+  readonly lease: {
+    readonly holder: string | null;
+    readonly renewTime: string | null;
+    readonly durationSeconds: number | null;
+  } | null;
+  readonly recordedPrimary: string | null;
+  /** Why the leader does not fail a dead primary over, as it published it. */
+  readonly waiting: string | null;
+}
+
 export interface ClusterSnapshot {
   /** ISO time the snapshot was taken: checks judge recency against it, never the clock. */
   readonly takenAt: string;
@@ -234,6 +250,8 @@ export interface ClusterSnapshot {
   readonly secrets: readonly SecretFacts[];
   readonly configMapPasswords: readonly ConfigMapPasswordFacts[];
   readonly database: readonly DatabasePodFacts[];
+  /** Null when the namespace has no failover manager; absent in snapshots recorded before it existed. */
+  readonly failover?: FailoverFacts | null;
 }
 
 /** The events about one object, newest first. */

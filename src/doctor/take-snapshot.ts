@@ -5,8 +5,10 @@
  */
 import {
   ApiregistrationV1Api,
+  CoordinationV1Api,
   StorageV1Api,
   type CoreV1Api,
+  type V1ConfigMap,
   type CoreV1Event,
   type V1Container,
   type V1ContainerStatus,
@@ -17,13 +19,15 @@ import { execInPod } from '../cluster/pod-exec.js';
 import type { QuireConfig } from '../config/schema.js';
 import { parseNodeReport } from '../topology/node-report.js';
 import { scriptCommand } from '../k8s/database/pod-scripts.js';
-import { quireNames, selectorLabels } from '../k8s/names.js';
+import { quireNames, selectorLabels, type QuireNames } from '../k8s/names.js';
+import { readTopologyRecord } from '../topology/topology-record.js';
 import { certificateFacts, configMapPasswords, type SecretData } from './secret-facts.js';
 import type {
   ClusterSnapshot,
   ContainerFacts,
   DatabasePodFacts,
   EventFacts,
+  FailoverFacts,
   PodFacts,
   ProvisionerPodFacts,
   QuireExpectations,
@@ -352,6 +356,11 @@ export async function takeSnapshot(
     certificate: secret.type === 'kubernetes.io/tls' ? certificateFacts(secret) : null,
   }));
 
+  const names = quireNames(config);
+  const failover = deployments.items.some((item) => item.metadata?.name === names.failover)
+    ? await failoverFacts(connection, namespace, names, configMaps.items)
+    : null;
+
   const available = metricsApi?.status?.conditions?.find((condition) => condition.type === 'Available');
   return {
     takenAt: takenAt.toISOString(),
@@ -449,5 +458,36 @@ export async function takeSnapshot(
       secretData,
     ),
     database: await Promise.all(dbPods.map((pod) => databaseFacts(connection, pod))),
+    failover,
+  };
+}
+
+async function failoverFacts(
+  connection: ClusterConnection,
+  namespace: string,
+  names: QuireNames,
+  configMaps: readonly V1ConfigMap[],
+): Promise<FailoverFacts> {
+  const coordination = connection.kubeConfig.makeApiClient(CoordinationV1Api);
+  const lease = await unlessMissing(() =>
+    coordination.readNamespacedLease({ name: names.failover, namespace }),
+  );
+  const record = readTopologyRecord(
+    configMaps.find((configMap) => configMap.metadata?.name === names.dbTopology)?.data,
+  );
+  return {
+    leaseName: names.failover,
+    recordName: names.dbTopology,
+    lease:
+      lease === null
+        ? null
+        : {
+            holder: lease.spec?.holderIdentity ?? null,
+            renewTime:
+              lease.spec?.renewTime === undefined ? null : new Date(lease.spec.renewTime).toISOString(),
+            durationSeconds: lease.spec?.leaseDurationSeconds ?? null,
+          },
+    recordedPrimary: record.primary ?? null,
+    waiting: record.manager?.waiting ?? null,
   };
 }

@@ -100,6 +100,7 @@ export const DB_SECRET_KEYS = {
   replication: 'replication-password',
   app: 'password',
   monitor: 'monitor-password',
+  failover: 'failover-password',
 } as const;
 
 /** Fixed DB ports: 3306 for SQL, 3307 for the clone stream, 9104 for the exporter. */

@@ -72,6 +72,11 @@ export interface FailoverSettings {
   readonly timeoutMs?: number;
 }
 
+/** What a person asks of the manager (`quire switchover`, `quire failover --allow-data-loss`). */
+export type RoleChangeCommand =
+  | { readonly kind: 'switchover'; readonly to?: string }
+  | { readonly kind: 'failover'; readonly allowDataLoss: boolean };
+
 /** One failover or switchover, as it went. */
 export interface RoleChange {
   readonly kind: 'failover' | 'switchover';
@@ -169,6 +174,13 @@ export class FailoverManager {
   /** Whether the recorded primary may simply be restarted: it is down and no replica may take over. */
   get primaryMayRestart(): boolean {
     return this.waiting !== undefined;
+  }
+
+  /** Do what a person asked: a switchover, or a failover. */
+  perform(command: RoleChangeCommand): Promise<RoleChange> {
+    return command.kind === 'switchover'
+      ? this.switchover(command.to)
+      : this.failover({ allowDataLoss: command.allowDataLoss });
   }
 
   /** Fail over now, also when a replica may lack acknowledged writes (`quire failover --allow-data-loss`). */

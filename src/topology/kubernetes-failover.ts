@@ -11,19 +11,30 @@
  *   and the StatefulSet brings the pod back, read-only.
  * Losing the Lease (not renewed within its duration) ends the process: a new leader takes over.
  */
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment, @typescript-eslint/no-misused-spread --
-   the Kubernetes client's models are data-only classes; its serializer takes plain objects */
 import {
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
-  type V1ConfigMap,
 } from '@kubernetes/client-node';
 import { ROLE_LABEL } from '../k8s/names.js';
-import { FailoverManager, type FailoverTarget, type ManagedNode } from './failover-manager.js';
+import {
+  FailoverManager,
+  type FailoverTarget,
+  type ManagedNode,
+  type RoleChange,
+} from './failover-manager.js';
 import { LeaseLock } from './lease.js';
+import { FAILOVER_DB_USER } from './node-sql.js';
+import {
+  readTopologyRecord,
+  TopologyRecord,
+  withoutKey,
+  type PublishedManagerStatus,
+  type RoleChangeAnswer,
+  type RoleChangeRequest,
+} from './topology-record.js';
 
 /** What the manager's pod is told by its environment (the Deployment sets every variable). */
 export interface KubernetesFailoverSettings {
@@ -36,7 +47,7 @@ export interface KubernetesFailoverSettings {
   readonly topologyConfigMap: string;
   readonly lease: string;
   readonly semiSync: boolean;
-  readonly rootPassword: string;
+  readonly failoverPassword: string;
   readonly replicationPassword: string;
 }
 
@@ -67,12 +78,13 @@ export function failoverSettingsFromEnv(
     topologyConfigMap: need('QUIRE_DB_TOPOLOGY'),
     lease: need('QUIRE_FAILOVER_LEASE'),
     semiSync: need('QUIRE_DB_REPLICATION') === 'semi-sync',
-    rootPassword: need('MARIADB_ROOT_PASSWORD'),
+    failoverPassword: need('MARIADB_FAILOVER_PASSWORD'),
     replicationPassword: need('MARIADB_REPLICATION_PASSWORD'),
   };
 }
 
 const status = (error: unknown): number | undefined => (error as { code?: number }).code;
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const log = (line: string): void => {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 };
@@ -84,6 +96,7 @@ const LABEL_CHECK_MS = 2000;
 async function kubernetesTarget(
   settings: KubernetesFailoverSettings,
   core: CoreV1Api,
+  record: TopologyRecord,
 ): Promise<FailoverTarget> {
   const { namespace } = settings;
   const nodes: ManagedNode[] = Array.from({ length: settings.nodes }, (_, ordinal) => {
@@ -91,25 +104,15 @@ async function kubernetesTarget(
     // The host replicate.sh gives CHANGE MASTER (PRIMARY_HOST), so that "follows" compares equal.
     return { name, host: `${name}.${settings.headless}`, port: settings.port };
   });
-  const readRecord = async (): Promise<V1ConfigMap> => {
-    try {
-      return await core.readNamespacedConfigMap({ name: settings.topologyConfigMap, namespace });
-    } catch (error) {
-      if (status(error) !== 404) throw error;
-      // First start: pod 0 initialised the database as the primary (common.sh's default).
-      const first = nodes[0]?.name ?? `${settings.statefulSet}-0`;
-      log(`no record of the primary yet: recording ${first}`);
-      return core.createNamespacedConfigMap({
-        namespace,
-        body: { metadata: { name: settings.topologyConfigMap, namespace }, data: { primary: first } },
-      });
-    }
-  };
-  let record = await readRecord();
-  const recorded = () => ({
-    primary: record.data?.primary ?? nodes[0]?.name ?? '',
-    promotedAt: record.data?.promotedAt,
-  });
+  // First start: pod 0 initialised the database as the primary (common.sh's default).
+  const first = nodes[0]?.name ?? `${settings.statefulSet}-0`;
+  let data = (await record.read())?.data;
+  if (data === undefined) {
+    log(`no record of the primary yet: recording ${first}`);
+    data = (await record.create({ primary: first })).data;
+  }
+  let { primary = first, promotedAt } = readTopologyRecord(data);
+  const recorded = () => ({ primary, promotedAt });
   const label = async (pod: string, role: 'primary' | 'replica' | null): Promise<void> => {
     try {
       await core.patchNamespacedPod(
@@ -120,7 +123,6 @@ async function kubernetesTarget(
       if (status(error) !== 404) throw error;
     }
   };
-  const labels = new Map<string, string | undefined>();
   let lastLabelCheck = 0;
   let leadingTo: string | undefined;
   /** Every pod labelled as the record says (primary, or replica once it answers as one). */
@@ -144,27 +146,17 @@ async function kubernetesTarget(
       } else if (current !== wanted) {
         await label(node.name, wanted);
       }
-      labels.set(node.name, wanted);
     }
   };
   return {
     nodes,
     recorded,
-    recordPrimary: async (name, promotedAt) => {
-      for (;;) {
-        try {
-          record = await core.replaceNamespacedConfigMap({
-            name: settings.topologyConfigMap,
-            namespace,
-            body: { ...record, data: { ...record.data, primary: name, promotedAt } },
-          });
-          log(`recorded ${name} as the primary (promoted at ${promotedAt || 'the start'})`);
-          return;
-        } catch (error) {
-          if (status(error) !== 409) throw error;
-          record = await readRecord();
-        }
-      }
+    recordPrimary: async (name, at) => {
+      const written = await record.update((current) => ({ ...current, primary: name, promotedAt: at }));
+      if (written === undefined) throw new Error(`the ConfigMap ${record.name} was deleted`);
+      primary = name;
+      promotedAt = at;
+      log(`recorded ${name} as the primary (promoted at ${at || 'the start'})`);
     },
     fence: async (name) => {
       log(`fencing ${name}: deleting its pod now`);
@@ -197,6 +189,83 @@ async function kubernetesTarget(
 }
 
 /**
+ * The leader's side of the record's `request`, `answer` and `manager` keys: each `serve` takes a
+ * new role change request (answered `running` at once, then `done` or `refused` when it ends) and
+ * publishes the manager's status when it changed.
+ */
+class RecordServer {
+  /** The request being carried out: its answer is written when it ends. */
+  private performing: string | undefined;
+
+  constructor(
+    private readonly record: TopologyRecord,
+    private readonly manager: FailoverManager,
+    private readonly leader: { readonly pod: string; readonly since: string },
+  ) {}
+
+  async serve(): Promise<void> {
+    let taken: RoleChangeRequest | undefined;
+    await this.record.update((data) => {
+      taken = undefined;
+      const { request, answer } = readTopologyRecord(data);
+      const published = this.published();
+      if (this.performing === undefined && request !== undefined && answer?.id !== request.id) {
+        taken = request;
+        return {
+          ...withoutKey(data, 'request'),
+          answer: this.answer(request.id, 'running'),
+          manager: published,
+        };
+      }
+      return data.manager === published ? undefined : { ...data, manager: published };
+    });
+    if (taken !== undefined) this.perform(taken);
+  }
+
+  private perform({ id, command }: RoleChangeRequest): void {
+    this.performing = id;
+    log(`asked for a ${command.kind} (request ${id})`);
+    void this.manager
+      .perform(command)
+      .then(
+        (change) => this.answer(id, 'done', { change }),
+        (error: unknown) => this.answer(id, 'refused', { error: errorText(error) }),
+      )
+      .then((answer) => this.record.update((data) => ({ ...data, answer, manager: this.published() })))
+      .catch((error: unknown) => {
+        log(`the answer to request ${id} could not be written: ${errorText(error)}`);
+      })
+      .finally(() => {
+        this.performing = undefined;
+      });
+  }
+
+  private answer(
+    id: string,
+    state: RoleChangeAnswer['state'],
+    outcome: { readonly change?: RoleChange; readonly error?: string } = {},
+  ): string {
+    const answer: RoleChangeAnswer = {
+      id,
+      state,
+      by: this.leader.pod,
+      at: new Date().toISOString(),
+      ...outcome,
+    };
+    return JSON.stringify(answer);
+  }
+
+  private published(): string {
+    const status: PublishedManagerStatus = {
+      leader: this.leader.pod,
+      since: this.leader.since,
+      ...this.manager.status(),
+    };
+    return JSON.stringify(status);
+  }
+}
+
+/**
  * Run until the Lease is lost: campaign for it every second; once held, run the manager and renew
  * it; if a renewal fails for longer than the Lease lasts, exit so that the pod starts over.
  */
@@ -215,23 +284,29 @@ export async function runKubernetesFailoverManager(settings: KubernetesFailoverS
   log(`${settings.podName}: campaigning for the Lease ${settings.lease}`);
   for (;;) {
     const held = await lease.acquireOrRenew().catch((error: unknown) => {
-      log(`the Lease could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      log(`the Lease could not be read: ${errorText(error)}`);
       return false;
     });
     if (held) break;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+  const since = new Date().toISOString();
   log(`${settings.podName} leads`);
-  const manager = new FailoverManager(await kubernetesTarget(settings, core), {
-    user: 'root',
-    password: settings.rootPassword,
+  const record = new TopologyRecord(core, settings.namespace, settings.topologyConfigMap);
+  const manager = new FailoverManager(await kubernetesTarget(settings, core, record), {
+    user: FAILOVER_DB_USER,
+    password: settings.failoverPassword,
     replicationPassword: settings.replicationPassword,
     semiSync: settings.semiSync,
   });
   void manager.run();
+  const server = new RecordServer(record, manager, { pod: settings.podName, since });
   let renewedAt = Date.now();
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    await server.serve().catch((error: unknown) => {
+      log(`the record ${record.name} could not be read or written: ${errorText(error)}`);
+    });
     const held = await lease.acquireOrRenew().catch(() => false);
     if (held) renewedAt = Date.now();
     // Stop acting before another pod may take the Lease over.

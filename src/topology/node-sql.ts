@@ -1,7 +1,8 @@
 /**
  * What the failover manager says to a MariaDB server, over SQL: observe it (the fields of
  * report.sh), promote it, make it follow a primary, fence it. Each takes one open connection of
- * an account allowed to change replication and read_only (root on the local stack).
+ * the manager's own account (FAILOVER_DB_USER), which may change replication and read_only and
+ * nothing else.
  */
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import {
@@ -10,6 +11,9 @@ import {
   SLAVE_STATUS_FIELDS,
   type NodeReport,
 } from './node-report.js';
+
+/** The failover manager's account on every server (made by run-server.sh, privileges in accounts.sh). */
+export const FAILOVER_DB_USER = 'failover';
 
 /** Where a server is, and how the manager logs in. */
 export interface NodeLogin {

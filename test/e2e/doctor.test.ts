@@ -398,7 +398,7 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
       await stack.sql('quire-mariadb-1', 'START SLAVE');
     }
     // The failover manager makes a writable replica read-only within a second: stopped, so that
-    // the doctor sees what it reports when no manager runs.
+    // the doctor sees what it reports when no manager runs (that too: no manager leads).
     await stack.k(['scale', 'deployment/quire-failover', '--replicas=0']);
     await stack.k([
       'wait',
@@ -415,6 +415,11 @@ describe('quire doctor on the real cluster', { timeout: 15 * MINUTE }, () => {
         'replica quire-mariadb-1 accepts writes',
       );
       await record('replica-writable');
+      const noLeader = only(await doctorFinds('FAILOVER_NO_LEADER'), 'FAILOVER_NO_LEADER');
+      expect(noLeader.summary).toContain(
+        'no failover manager leads: the Lease quire-failover was last renewed',
+      );
+      await record('failover-no-leader');
     } finally {
       await stack.sql('quire-mariadb-1', 'SET GLOBAL read_only = ON');
       await stack.k(['scale', 'deployment/quire-failover', '--replicas=2']);

@@ -20,6 +20,7 @@ export const TEST_PASSWORDS: LocalMariaDbPasswords = {
   root: `r"o\\o't #$x ;`,
   replication: `re'pl\\"ica`,
   monitor: 'mon #1 "x"',
+  failover: `fa'il\\over $1`,
 };
 
 export const TEST_APP = { database: 'quire_app', user: 'quire', password: `a"p\\p'#1 $HOME` } as const;

@@ -73,7 +73,7 @@ export class FailoverManager extends Construct {
       { name: 'QUIRE_DB_TOPOLOGY', value: names.dbTopology },
       { name: 'QUIRE_FAILOVER_LEASE', value: names.failover },
       { name: 'QUIRE_DB_REPLICATION', value: config.database.durability.replication },
-      secret('MARIADB_ROOT_PASSWORD', DB_SECRET_KEYS.root),
+      secret('MARIADB_FAILOVER_PASSWORD', DB_SECRET_KEYS.failover),
       secret('MARIADB_REPLICATION_PASSWORD', DB_SECRET_KEYS.replication),
     ];
     // A drain keeps one manager: the other's node may be the next to go.

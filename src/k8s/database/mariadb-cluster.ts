@@ -235,6 +235,7 @@ function databaseEnv(config: QuireConfig): k8s.EnvVar[] {
     secret('MARIADB_ROOT_PASSWORD', DB_SECRET_KEYS.root),
     secret('MARIADB_REPLICATION_PASSWORD', DB_SECRET_KEYS.replication),
     secret('MARIADB_MONITOR_PASSWORD', DB_SECRET_KEYS.monitor),
+    secret('MARIADB_FAILOVER_PASSWORD', DB_SECRET_KEYS.failover),
     ...Object.entries(durabilityEnv(config.database.durability)).map(([name, value]) => ({ name, value })),
   ];
 }
@@ -293,6 +294,7 @@ class DatabaseBootstrapJob extends Construct {
                   secret('MARIADB_PASSWORD', DB_SECRET_KEYS.app),
                   secret('MARIADB_REPLICATION_PASSWORD', DB_SECRET_KEYS.replication),
                   secret('MARIADB_MONITOR_PASSWORD', DB_SECRET_KEYS.monitor),
+                  secret('MARIADB_FAILOVER_PASSWORD', DB_SECRET_KEYS.failover),
                 ],
                 volumeMounts: [
                   { name: 'scripts', mountPath: SCRIPTS_MOUNT, readOnly: true },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 export type NodeRole = 'primary' | 'replica';
 
-/** The three passwords of the DB Secret (`MARIADB_*_PASSWORD` in the pods). */
+/** The passwords of the DB Secret's accounts (`MARIADB_*_PASSWORD` in the pods). */
 export interface LocalMariaDbPasswords {
   /** root, on the socket and from the network (the bootstrap Job). */
   readonly root: string;
@@ -16,6 +16,8 @@ export interface LocalMariaDbPasswords {
   readonly replication: string;
   /** The `exporter` user of mysqld-exporter. */
   readonly monitor: string;
+  /** The `failover` user of the failover manager. */
+  readonly failover: string;
 }
 
 export interface NodePorts {
@@ -160,6 +162,7 @@ export function nodeEnv(layout: ClusterLayout, node: LocalNodeSpec, input: EnvIn
     MARIADB_ROOT_PASSWORD: input.passwords.root,
     MARIADB_REPLICATION_PASSWORD: input.passwords.replication,
     MARIADB_MONITOR_PASSWORD: input.passwords.monitor,
+    MARIADB_FAILOVER_PASSWORD: input.passwords.failover,
     ...input.extra,
   };
 }
@@ -187,6 +190,7 @@ export function bootstrapEnv(
     MARIADB_ROOT_PASSWORD: input.passwords.root,
     MARIADB_REPLICATION_PASSWORD: input.passwords.replication,
     MARIADB_MONITOR_PASSWORD: input.passwords.monitor,
+    MARIADB_FAILOVER_PASSWORD: input.passwords.failover,
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import type { FailoverManager, RoleChange } from '../../topology/failover-manager.js';
+import type { FailoverManager, RoleChange, RoleChangeCommand } from '../../topology/failover-manager.js';
 import { LocalStackError } from './errors.js';
 
 /**
@@ -25,20 +25,21 @@ export async function startControlServer(
     const answer = (status: number, body: unknown): void => {
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
-    const work =
+    const to = url.searchParams.get('to');
+    const command: RoleChangeCommand | undefined =
       request.method !== 'POST'
         ? undefined
         : url.pathname === '/switchover'
-          ? () => manager.switchover(url.searchParams.get('to') ?? undefined)
+          ? { kind: 'switchover', ...(to === null ? {} : { to }) }
           : url.pathname === '/failover'
-            ? () => manager.failover({ allowDataLoss: url.searchParams.get('allowDataLoss') === 'true' })
+            ? { kind: 'failover', allowDataLoss: url.searchParams.get('allowDataLoss') === 'true' }
             : undefined;
-    if (work === undefined) {
+    if (command === undefined) {
       answer(404, { error: 'POST /switchover or /failover' });
       return;
     }
     log(`control: ${url.pathname}${url.search}`);
-    work().then(
+    manager.perform(command).then(
       (change) => {
         answer(200, change);
       },
@@ -59,12 +60,7 @@ export async function startControlServer(
 }
 
 /** Ask the running supervisor's manager to switch over or fail over; its role change. */
-export async function requestRoleChange(
-  socket: string,
-  command:
-    | { readonly kind: 'switchover'; readonly to?: string }
-    | { readonly kind: 'failover'; readonly allowDataLoss: boolean },
-): Promise<RoleChange> {
+export async function requestRoleChange(socket: string, command: RoleChangeCommand): Promise<RoleChange> {
   if (!existsSync(socket)) {
     throw new LocalStackError(
       'LOCAL_STACK_NOT_RUNNING',

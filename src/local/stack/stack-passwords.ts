@@ -1,5 +1,5 @@
 /**
- * The local stack's passwords: the DB Secret's three (root, replication, monitor), the app user's
+ * The local stack's passwords: the DB Secret's accounts (root, replication, monitor, failover), the app user's
  * and the session secret, generated once into a 0600 file and kept for the life of the data
  * directories (the nodes and the app user are bootstrapped with them).
  */
@@ -16,7 +16,7 @@ export interface StackPasswords extends LocalMariaDbPasswords {
   readonly session: string;
 }
 
-const KEYS = ['root', 'replication', 'monitor', 'app', 'session'] as const;
+const KEYS = ['root', 'replication', 'monitor', 'failover', 'app', 'session'] as const;
 
 function writePrivate(file: string, text: string): void {
   writeFileSync(`${file}.tmp`, text, { mode: 0o600 });

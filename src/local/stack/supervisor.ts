@@ -16,6 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { get, type Server } from 'node:http';
 import { FailoverManager } from '../../topology/failover-manager.js';
+import { FAILOVER_DB_USER } from '../../topology/node-sql.js';
 import { startControlServer } from './control-socket.js';
 import { localFailoverTarget } from './local-failover.js';
 import { startWriteEndpoint, type WriteEndpoint } from './write-endpoint.js';
@@ -307,8 +308,8 @@ export async function runSupervisor(stateDir: string): Promise<void> {
   const primaryNode = target.nodes.find((node) => node.name === target.recorded().primary);
   if (primaryNode !== undefined) endpoint.leadTo(primaryNode.port);
   const manager = new FailoverManager(target, {
-    user: 'root',
-    password: passwords.root,
+    user: FAILOVER_DB_USER,
+    password: passwords.failover,
     replicationPassword: passwords.replication,
     semiSync: plan.durability.replication === 'semi-sync',
   });

@@ -302,6 +302,52 @@ export function stackSuite(
       expect(rows).toContain('written on the primary');
     });
 
+    it('switches the primary back with quire switchover under writes, losing none that was acknowledged', async () => {
+      const s = stack();
+      // A writer through the write Service, from the current primary's pod: "ok N" for each
+      // acknowledged insert; those refused while the Service holds are retried by no one.
+      const writer = s.k([
+        'exec',
+        'quire-mariadb-1',
+        '-c',
+        'mariadb',
+        '--',
+        'bash',
+        '-c',
+        'for i in $(seq 1 150); do mariadb -h quire-mariadb-primary -uroot -p"$MARIADB_ROOT_PASSWORD" --connect-timeout=2 -e "INSERT INTO e2e.t VALUES (\'switchover $i\')" 2>/dev/null && echo "ok $i"; sleep 0.05; done',
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const result = await s.quire(['switchover', '--to', 'quire-mariadb-0']);
+      expect(result.stderr).toContain('asked the failover manager for a switchover');
+      expect(result.code, result.stderr).toBe(0);
+      const change = /^switchover: quire-mariadb-1 → quire-mariadb-0; writes held (\d+) ms$/m.exec(
+        result.stdout,
+      );
+      expect(change, result.stdout).not.toBeNull();
+      expect(Number(change?.[1])).toBeLessThan(1000);
+      const acknowledged = (await writer)
+        .split('\n')
+        .flatMap((line) => (/^ok (\d+)$/.exec(line.trim()) ? [`switchover ${line.trim().slice(3)}`] : []));
+      expect(acknowledged.length).toBeGreaterThan(50);
+      expect((await s.sql('quire-mariadb-0', 'SELECT @@read_only')).trim()).toBe('0');
+      const onNewPrimary = new Set(
+        (await s.sql('quire-mariadb-0', "SELECT v FROM e2e.t WHERE v LIKE 'switchover %'"))
+          .trim()
+          .split('\n'),
+      );
+      expect(acknowledged.filter((row) => !onNewPrimary.has(row))).toEqual([]);
+      await eventually('quire-mariadb-1 replicating from quire-mariadb-0', 2 * MINUTE, async () => {
+        const status = await s.replicaStatus('quire-mariadb-1');
+        return status.Master_Host?.startsWith('quire-mariadb-0.') && status.Slave_SQL_Running === 'Yes'
+          ? true
+          : undefined;
+      });
+      // A second request for a pod that is the primary already is refused, with the reason.
+      const refused = await s.quire(['switchover', '--to', 'quire-mariadb-0']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('quire-mariadb-0 is the primary already');
+    });
+
     it('shows the stack in quire status', async () => {
       const s = stack();
       const result = await s.quire(['status', '--output', 'json']);
@@ -317,17 +363,26 @@ export function stackSuite(
         }[];
         web: { ready: boolean }[];
         ingress: { host: string } | null;
+        failover: {
+          recordedPrimary: string;
+          manager: { leader: string; lastChange?: { kind: string } };
+        } | null;
       };
-      // Roles as observed: the failover above made pod 1 the primary.
+      // Roles as observed: the failover above made pod 1 the primary, the switchover pod 0 again.
       expect(status.database.map((pod) => [pod.pod, pod.role, pod.ready, pod.readOnly])).toEqual([
-        ['quire-mariadb-0', 'replica', true, true],
-        ['quire-mariadb-1', 'primary', true, false],
+        ['quire-mariadb-0', 'primary', true, false],
+        ['quire-mariadb-1', 'replica', true, true],
       ]);
-      expect(status.database[0]?.replicating).toBe(true);
-      expect(status.database[1]?.gtid).toMatch(/^0-101-\d+/);
+      expect(status.database[1]?.replicating).toBe(true);
+      expect(status.database[0]?.gtid).toMatch(/^0-100-\d+/);
       expect(status.ingress?.host).toBe(s.host);
+      expect(status.failover?.recordedPrimary).toBe('quire-mariadb-0');
+      expect(status.failover?.manager.leader).toMatch(/^quire-failover-/);
+      expect(status.failover?.manager.lastChange?.kind).toBe('switchover');
       const table = await s.quire(['status']);
-      expect(table.stdout).toMatch(/quire-mariadb-0\s+replica\s+ready/);
+      expect(table.stdout).toMatch(/quire-mariadb-1\s+replica\s+ready/);
+      expect(table.stdout).toMatch(/failover manager: quire-failover-\S+ leads since /);
+      expect(table.stdout).toContain('  last switchover: quire-mariadb-1 → quire-mariadb-0 at ');
     });
 
     it('leaks no secret into ConfigMaps, pod env literals, events, logs or the CLI output', async () => {

@@ -37,7 +37,8 @@ export function e2eConfig(
     namespace: options.namespace,
     workload: options.workload,
     web: {
-      images: { [options.workload]: E2E_IMAGES[options.workload] },
+      // The quire image also runs the database failover manager, whichever the workload.
+      images: { quire: E2E_IMAGES.quire, [options.workload]: E2E_IMAGES[options.workload] },
       imagePullPolicy: 'Never',
       // Short windows so that a test sees the autoscaler go up and back down.
       autoscaling: {

@@ -105,6 +105,7 @@ describe('MariaDbCluster', () => {
   it('generates the passwords into a Secret and reads them only from it', () => {
     const secret = findObject(objects, 'Secret', 'quire-mariadb-credentials');
     expect(Object.keys(secret.stringData as object).sort()).toEqual([
+      'failover-password',
       'monitor-password',
       'password',
       'replication-password',

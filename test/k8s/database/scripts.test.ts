@@ -19,19 +19,12 @@ import {
   LocalMariaDbCluster,
   POD_BIND_ADDRESS,
   type LocalMariaDbNode,
-  type LocalMariaDbPasswords,
 } from '../../../src/local/mariadb/index.js';
+import { TEST_APP, TEST_PASSWORDS } from '../../support/local-mariadb.js';
 import { stepTimer } from '../../support/timings.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-// Passwords with every character the quoting helpers must handle.
-const PASSWORDS: LocalMariaDbPasswords = {
-  root: `r"o\\o't #$x ;`,
-  replication: `re'pl\\"ica`,
-  monitor: 'mon #1 "x"',
-};
-const APP_PASSWORD = `a"p\\p'#1 $HOME`;
 // An underscore, which GRANT reads as a wildcard unless escaped.
 const DB_NAME = 'quire_app';
 const DB_USER = 'quire';
@@ -75,7 +68,7 @@ async function openCluster(label: string, replicas: number): Promise<LocalMariaD
     return await LocalMariaDbCluster.open({
       baseDir,
       replicas,
-      passwords: PASSWORDS,
+      passwords: TEST_PASSWORDS,
       path: PATH,
       bindAddress: POD_BIND_ADDRESS,
       // The donor serves when a pod starts: a failing clone should fail the test fast.
@@ -122,16 +115,16 @@ async function sqlOk(login: Login, query: string): Promise<string> {
 }
 
 function asRoot(pod: LocalMariaDbNode): Login {
-  return { user: 'root', password: PASSWORDS.root, socket: pod.socket };
+  return { user: 'root', password: TEST_PASSWORDS.root, socket: pod.socket };
 }
 
 function asApp(pod: LocalMariaDbNode): Login {
-  return { user: DB_USER, password: APP_PASSWORD, port: pod.port, database: DB_NAME };
+  return { user: DB_USER, password: TEST_APP.password, port: pod.port, database: DB_NAME };
 }
 
 /** The fields of SHOW SLAVE STATUS, by name. */
 async function slaveStatus(pod: LocalMariaDbNode): Promise<Record<string, string>> {
-  const password = `--password=${PASSWORDS.root}`;
+  const password = `--password=${TEST_PASSWORDS.root}`;
   const args = ['--no-defaults', '--vertical', '--user=root', password, `--socket=${pod.socket}`];
   args.push('-e', 'SHOW SLAVE STATUS');
   const result = await collect(spawn('mariadb', args, { env: { PATH }, stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -196,7 +189,7 @@ describe('the MariaDB pod scripts on a real server', () => {
     });
   }, 90_000);
 
-  it('root has a password and no network account but the one the bootstrap Job uses', async () => {
+  it("root has a password and no network account but the one the bootstrap Job uses; the other accounts are Quire's", async () => {
     for (const pod of [pod0, pod1]) {
       const noPassword = await sql({ user: 'root', socket: pod.socket }, 'SELECT 1');
       expect(noPassword.code).not.toBe(0);
@@ -210,7 +203,14 @@ describe('the MariaDB pod scripts on a real server', () => {
         (await sqlOk(asRoot(pod), "SELECT CONCAT(User, '@', Host) FROM mysql.global_priv ORDER BY 1")).split(
           '\n',
         ),
-      ).toEqual(['exporter@127.0.0.1', 'mariadb.sys@localhost', 'replicator@%', 'root@%', 'root@localhost']);
+      ).toEqual([
+        'exporter@127.0.0.1',
+        'failover@%',
+        'mariadb.sys@localhost',
+        'replicator@%',
+        'root@%',
+        'root@localhost',
+      ]);
     }
     // The exporter's option file works (through the group, in the pod).
     const exporterCnf = join(pod0.runDir, 'exporter.cnf');
@@ -224,7 +224,7 @@ describe('the MariaDB pod scripts on a real server', () => {
   });
 
   it('bootstrap.sh creates the app database and user, and a second run changes nothing', async () => {
-    const first = await timed('bootstrap', () => bootstrap(APP_PASSWORD));
+    const first = await timed('bootstrap', () => bootstrap(TEST_APP.password));
     expect(first).toContain(`database ${DB_NAME} and user ${DB_USER} are ready`);
     const state = async (): Promise<string> =>
       sqlOk(
@@ -233,13 +233,13 @@ describe('the MariaDB pod scripts on a real server', () => {
          SELECT CONCAT(User, '@', Host), JSON_VALUE(Priv, '$.account_locked') FROM mysql.global_priv ORDER BY 1`,
       );
     const before = await state();
-    await timed('bootstrap again', () => bootstrap(APP_PASSWORD));
+    await timed('bootstrap again', () => bootstrap(TEST_APP.password));
     expect(await state()).toBe(before);
     expect(await sqlOk(asApp(pod0), 'SELECT CURRENT_USER()')).toBe(`${DB_USER}@%`);
     // A Secret with new passwords is applied to the users on the next run.
     await bootstrap('rotated');
     expect(await sqlOk({ ...asApp(pod0), password: 'rotated' }, 'SELECT 1')).toBe('1');
-    await bootstrap(APP_PASSWORD);
+    await bootstrap(TEST_APP.password);
   }, 60_000);
 
   it('a row the app user writes on the primary reaches the replica', async () => {
@@ -280,7 +280,14 @@ describe('the MariaDB pod scripts on a real server', () => {
   });
 
   it('no password reaches the binary logs in clear text', () => {
-    const secrets = [PASSWORDS.root, PASSWORDS.replication, PASSWORDS.monitor, APP_PASSWORD, 'rotated'];
+    const secrets = [
+      TEST_PASSWORDS.root,
+      TEST_PASSWORDS.replication,
+      TEST_PASSWORDS.monitor,
+      TEST_PASSWORDS.failover,
+      TEST_APP.password,
+      'rotated',
+    ];
     for (const pod of [pod0, pod1]) {
       for (const file of readdirSync(pod.dataDir).filter((name) => name.startsWith('mariadb-bin.0'))) {
         const text = readFileSync(join(pod.dataDir, file), 'latin1');

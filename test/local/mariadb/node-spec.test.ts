@@ -13,7 +13,7 @@ import {
   withBindAddress,
 } from '../../../src/local/mariadb/node-spec.js';
 
-const passwords = { root: 'root-pw', replication: 'repl-pw', monitor: 'mon-pw' };
+const passwords = { root: 'root-pw', replication: 'repl-pw', monitor: 'mon-pw', failover: 'fail-pw' };
 
 const layout = clusterLayout({
   baseDir: '/srv/quire',
@@ -89,6 +89,7 @@ describe('nodeEnv', () => {
       MARIADB_ROOT_PASSWORD: 'root-pw',
       MARIADB_REPLICATION_PASSWORD: 'repl-pw',
       MARIADB_MONITOR_PASSWORD: 'mon-pw',
+      MARIADB_FAILOVER_PASSWORD: 'fail-pw',
     });
   });
 
@@ -134,6 +135,7 @@ describe('nodeEnv', () => {
       MARIADB_ROOT_PASSWORD: 'root-pw',
       MARIADB_REPLICATION_PASSWORD: 'repl-pw',
       MARIADB_MONITOR_PASSWORD: 'mon-pw',
+      MARIADB_FAILOVER_PASSWORD: 'fail-pw',
     });
   });
 });

@@ -24,9 +24,16 @@ describe('loadStackPasswords', () => {
 
   it('generates every password once, in 0600 files, in a 0700 directory', () => {
     const first = loadStackPasswords(paths);
-    expect(Object.keys(first).sort()).toEqual(['app', 'monitor', 'replication', 'root', 'session']);
+    expect(Object.keys(first).sort()).toEqual([
+      'app',
+      'failover',
+      'monitor',
+      'replication',
+      'root',
+      'session',
+    ]);
     for (const value of Object.values(first)) expect(value).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect(new Set(Object.values(first)).size).toBe(5);
+    expect(new Set(Object.values(first)).size).toBe(6);
     expect(loadStackPasswords(paths)).toEqual(first);
     for (const file of [paths.passwordsFile, paths.dbPasswordFile, paths.sessionSecretFile]) {
       expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -36,13 +43,15 @@ describe('loadStackPasswords', () => {
     expect(readFileSync(paths.sessionSecretFile, 'utf8')).toBe(first.session);
   });
 
-  it('adds a missing key and keeps the others', () => {
+  it('adds a missing key and keeps the others (a stack made before the failover account)', () => {
     const first = loadStackPasswords(paths);
     const rest = { root: first.root, replication: first.replication, monitor: first.monitor, app: first.app };
     writeFileSync(paths.passwordsFile, JSON.stringify(rest));
     const second = loadStackPasswords(paths);
     expect(second).toMatchObject(rest);
     expect(second.session).not.toBe(first.session);
+    expect(second.failover).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(second.failover).not.toBe(first.failover);
   });
 
   it('refuses a damaged file, naming it and the way out', () => {

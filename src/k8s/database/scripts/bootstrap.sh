@@ -1,11 +1,13 @@
 #!/bin/bash
 # Bootstrap Job (SPEC S6): wait for the primary, then create the app database and its
-# least-privilege user, and bring every Quire user's password in line with the Secret.
+# least-privilege user, make the failover manager's account on a database initialised before it
+# existed, and bring every Quire user's password in line with the Secret.
 # Idempotent: it can run after every install and upgrade.
 set -euo pipefail
 : "${PRIMARY_HOST:?}" "${DB_NAME:?}" "${DB_USER:?}"
 PRIMARY_PORT=${PRIMARY_PORT:-${DB_PORT:-3306}}
 source "$(dirname "$0")/quote.sh"
+source "$(dirname "$0")/accounts.sh"
 
 umask 077
 cnf=$(mktemp)
@@ -35,5 +37,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LO
   CREATE TEMPORARY TABLES ON $(sql_ident "$(sql_pattern "$DB_NAME")").* TO $app;
 SET PASSWORD FOR 'replicator'@'%' = PASSWORD($(sql_string "$MARIADB_REPLICATION_PASSWORD"));
 SET PASSWORD FOR 'exporter'@'127.0.0.1' = PASSWORD($(sql_string "$MARIADB_MONITOR_PASSWORD"));
+CREATE USER IF NOT EXISTS 'failover'@'%' ACCOUNT LOCK;
+SET PASSWORD FOR 'failover'@'%' = PASSWORD($(sql_string "$MARIADB_FAILOVER_PASSWORD"));
+ALTER USER 'failover'@'%' ACCOUNT UNLOCK;
+GRANT $FAILOVER_PRIVILEGES ON *.* TO 'failover'@'%';
 SQL
 echo "database $DB_NAME and user $DB_USER are ready on $PRIMARY_HOST:$PRIMARY_PORT"

@@ -14,7 +14,8 @@
 #   DONOR_CLONE_PORT    backup stream port of the donor; default CLONE_PORT
 #   DB_PORT, CLONE_PORT SQL port (3306) and backup stream port (3307)
 #   DATADIR, RUN_DIR    data directory, and a private in-memory directory for option files
-#   MARIADB_ROOT_PASSWORD, MARIADB_REPLICATION_PASSWORD, MARIADB_MONITOR_PASSWORD
+#   MARIADB_ROOT_PASSWORD, MARIADB_REPLICATION_PASSWORD, MARIADB_MONITOR_PASSWORD,
+#   MARIADB_FAILOVER_PASSWORD (the accounts of accounts.sh)
 
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/quote.sh"

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Main container: start mariadbd with the config configure.sh wrote. On the primary's first
 # start, initialise the data directory with a temporary server that cannot be reached over the
-# network, set the root password and create the replication and monitoring users; only then is
+# network, set the root password and create the replication, monitoring and failover users; only then is
 # the directory marked ready, so a crash half-way never leaves a server without a root password.
 source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/accounts.sh"
 
 initialise_primary() {
   log "initialising an empty data directory"
@@ -27,10 +28,12 @@ SELECT GROUP_CONCAT(QUOTE(User), '@', QUOTE(Host)) INTO @extra FROM mysql.global
   WHERE User IN ('', 'mysql') OR (User = 'root' AND Host <> 'localhost');
 EXECUTE IMMEDIATE IFNULL(CONCAT('DROP USER ', @extra), 'DO 0');
 CREATE USER IF NOT EXISTS 'replicator'@'%' IDENTIFIED BY $(sql_string "$MARIADB_REPLICATION_PASSWORD");
-GRANT REPLICATION SLAVE, REPLICATION SLAVE ADMIN, BINLOG MONITOR ON *.* TO 'replicator'@'%';
+GRANT $REPLICATOR_PRIVILEGES ON *.* TO 'replicator'@'%';
 CREATE USER IF NOT EXISTS 'exporter'@'127.0.0.1' IDENTIFIED BY $(sql_string "$MARIADB_MONITOR_PASSWORD")
   WITH MAX_USER_CONNECTIONS 3;
-GRANT PROCESS, REPLICA MONITOR, BINLOG MONITOR, SELECT ON *.* TO 'exporter'@'127.0.0.1';
+GRANT $EXPORTER_PRIVILEGES ON *.* TO 'exporter'@'127.0.0.1';
+CREATE USER IF NOT EXISTS 'failover'@'%' IDENTIFIED BY $(sql_string "$MARIADB_FAILOVER_PASSWORD");
+GRANT $FAILOVER_PRIVILEGES ON *.* TO 'failover'@'%';
 ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_string "$MARIADB_ROOT_PASSWORD");
 CREATE USER 'root'@'%' IDENTIFIED BY $(sql_string "$MARIADB_ROOT_PASSWORD");
 GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
