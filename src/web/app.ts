@@ -25,13 +25,15 @@ import { RequestObserver, requestObservation } from './plugins/request-observati
 import { helmetHeaders, securityHeaders } from './plugins/security-headers.js';
 import { webContext } from './plugins/web-context.js';
 import { adminAuthRoutes } from './routes/admin-auth-routes.js';
+import { adminContentApiRoutes } from './routes/admin-content-api-routes.js';
 import { adminPostRoutes } from './routes/admin-post-routes.js';
 import { adminSiteRoutes } from './routes/admin-site-routes.js';
 import { commentRoutes } from './routes/comment-routes.js';
+import { CONTENT_API_PREFIX, contentApiRoutes } from './routes/content-api-routes.js';
 import { feedRoutes } from './routes/feed-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
-import { slugRoutesNotFound } from './routes/route-schemas.js';
+import { pathParamsNotFound } from './routes/route-schemas.js';
 import { PageCache } from './services/page-cache.js';
 import { readContentState } from './services/public-content.js';
 import { loadFavicon, loadStylesheet } from './stylesheet.js';
@@ -169,9 +171,10 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
     front = cacheFront;
   }
 
-  // Every form is checked: the token comes with the body, so after it is parsed.
+  // Every form is checked: the token comes with the body, so after it is parsed. A CORS
+  // preflight (OPTIONS, the Content API's) has no body and changes nothing.
   app.addHook('preValidation', (request, reply, done) => {
-    if (request.method === 'GET' || request.method === 'HEAD') {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') {
       done();
       return;
     }
@@ -207,13 +210,15 @@ export async function buildApp(options: WebAppOptions): Promise<FastifyInstance>
   });
 
   // Before the routes: it sees each route as it is added.
-  app.addHook('onRoute', slugRoutesNotFound);
+  app.addHook('onRoute', pathParamsNotFound);
   await app.register(opsRoutes(options.metrics));
   await app.register(feedRoutes);
   await app.register(adminAuthRoutes);
   await app.register(adminPostRoutes);
   await app.register(adminSiteRoutes);
+  await app.register(adminContentApiRoutes);
   await app.register(commentRoutes);
+  await app.register(contentApiRoutes, { prefix: CONTENT_API_PREFIX });
   await app.register(publicRoutes);
   return app;
 }

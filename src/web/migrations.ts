@@ -115,7 +115,31 @@ const publicPageIndexes: Migration = {
   },
 };
 
+/**
+ * Content API keys (content-api-keys.ts): only the SHA-256 of each key is kept, so a copy of the
+ * table gives no usable key; a revoked key stays listed (with when and by whom) instead of
+ * vanishing, so the admin screen can say why a client stopped working.
+ */
+const contentApiKeys: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql`CREATE TABLE content_api_key (
+      id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
+      name VARCHAR(100) NOT NULL,
+      secret_hash CHAR(64) NOT NULL UNIQUE,
+      secret_hint CHAR(4) NOT NULL,
+      created_by INT UNSIGNED NOT NULL,
+      created_at DATETIME NOT NULL DEFAULT UTC_TIMESTAMP(),
+      revoked_at DATETIME NULL,
+      CONSTRAINT content_api_key_creator FOREIGN KEY (created_by) REFERENCES user (id)
+    )`.execute(db);
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`DROP TABLE IF EXISTS content_api_key`.execute(db);
+  },
+};
+
 export const WEB_MIGRATIONS: Migrations = {
   '0001-publication': publication,
   '0002-public-page-indexes': publicPageIndexes,
+  '0003-content-api-keys': contentApiKeys,
 };

@@ -83,6 +83,7 @@ function keepResponse(page: CachedPage, coding: string, body: Buffer): CachedRes
     body,
     etag,
     headers: {
+      ...page.headers,
       'content-type': page.contentType,
       etag,
       'last-modified': page.lastModified.toUTCString(),
@@ -127,6 +128,8 @@ export interface RenderedPage {
   readonly body: SafeHtml | string;
   /** @default text/html */
   readonly contentType?: string;
+  /** Headers of the page's own, kept with it in the cache. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface RenderInput {
@@ -177,9 +180,14 @@ export async function sendPage(
   const contentType = page.contentType ?? HTML;
   if (cache !== undefined && statusCode === 200) {
     const route = routeOf(request);
-    return sendCachedPage(request, reply, cache.set(key, state, { route, statusCode, contentType, body }));
+    return sendCachedPage(
+      request,
+      reply,
+      cache.set(key, state, { route, statusCode, contentType, body, headers: page.headers }),
+    );
   }
   reply
+    .headers(page.headers ?? {})
     .code(statusCode)
     .type(contentType)
     .header('cache-control', shareable ? SHARED_REVALIDATED : 'private, no-store');

@@ -91,6 +91,19 @@ export interface ContentVersionTable {
   version: number;
 }
 
+export interface ContentApiKeyTable {
+  id: Generated<number>;
+  /** What the key is for (the admin's label: "Gatsby build", "mobile app"). */
+  name: string;
+  /** SHA-256 (hex) of the key: the key itself is shown once, when it is made. */
+  secret_hash: string;
+  /** The key's last 4 characters, to tell keys apart on the admin screen. */
+  secret_hint: string;
+  created_by: number;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
 export interface Tables {
   user: UserTable;
   post: PostTable;
@@ -100,9 +113,11 @@ export interface Tables {
   setting: SettingTable;
   session: SessionTable;
   content_version: ContentVersionTable;
+  content_api_key: ContentApiKeyTable;
 }
 
 export type User = Selectable<UserTable>;
 export type Post = Selectable<PostTable>;
 export type Tag = Selectable<TagTable>;
 export type Comment = Selectable<CommentTable>;
+export type ContentApiKey = Selectable<ContentApiKeyTable>;

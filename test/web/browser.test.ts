@@ -2,7 +2,8 @@
  * The app in real Chromium (Debian's, driven by playwright-core) on a real primary and replica:
  * log in, write a post with Markdown and an image, see it on the home page at once, comment as a
  * visitor, approve the comment, see it published; scripts in the post and the comment do not
- * run; a form sent without its CSRF token is refused. Takes screenshots of the home page and of
+ * run; a form sent without its CSRF token is refused; a script a tool injects may fetch from the
+ * site's own origin only. Takes screenshots of the home page and of
  * the editor (with QUIRE_UPDATE_SCREENSHOTS=1, into docs/screenshots/, which the README shows).
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -167,5 +168,18 @@ describe('the web app in Chromium', () => {
     expect(await visitor.evaluate('window.quireXss')).toBeUndefined();
     expect(await admin.evaluate('window.quireXss')).toBeUndefined();
     expect([...adminDialogs, ...visitorDialogs]).toEqual([]);
+  });
+
+  it("lets a script a tool puts in the page fetch from the site's own origin only", async () => {
+    const { page } = await openPage();
+    await page.goto(`${base}/`);
+    // Lighthouse's robots.txt audit fetches it so; the page itself runs no script.
+    expect(await page.evaluate("fetch('/robots.txt').then((response) => response.status)")).toBe(200);
+    const violated = await page.evaluate(`new Promise((resolve) => {
+      document.addEventListener('securitypolicyviolation', (event) => resolve(event.effectiveDirective));
+      fetch('http://localhost:9/', { mode: 'no-cors' }).catch(() => undefined);
+      setTimeout(() => resolve('no violation'), 5000);
+    })`);
+    expect(violated).toBe('connect-src');
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '../../src/web/page-sender.js';
 import { PageCache } from '../../src/web/services/page-cache.js';
 
-function cachedPage(body: string) {
+function cachedPage(body: string, headers?: Record<string, string>) {
   const cache = new PageCache({
     maxEntries: 1,
     checkIntervalMs: 1000,
@@ -22,6 +22,7 @@ function cachedPage(body: string) {
       statusCode: 200,
       contentType: 'text/html; charset=utf-8',
       body,
+      headers,
     },
   );
 }
@@ -84,6 +85,14 @@ describe('cachedResponse', () => {
       'cache-control': 'public, max-age=0, must-revalidate',
       'content-length': String(page.bytes.length),
     });
+  });
+
+  it("sends a page's own headers in every coding", async () => {
+    const page = cachedPage(body, { 'access-control-allow-origin': '*' });
+    for (const coding of ['br', 'gzip', 'identity']) {
+      expect((await cachedResponse(page, coding)).headers['access-control-allow-origin'], coding).toBe('*');
+    }
+    expect(cachedPage(body).headers).toEqual({});
   });
 });
 

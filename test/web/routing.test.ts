@@ -1,7 +1,7 @@
 /**
  * Routing and input checks that answer before any query, on an app whose database is not
- * reachable at all (a closed port): validation errors, paths whose slug cannot be one (the
- * not-found page), CSRF refusals, the login redirect, probes, assets, the security headers, and
+ * reachable at all (a closed port): validation errors, paths whose slug or id cannot be one (the
+ * not-found page, also before the login check), CSRF refusals, the login redirect, probes, assets, the security headers, and
  * the 503 page a page needing the database gets.
  */
 import { createServer } from 'node:net';
@@ -85,7 +85,6 @@ describe('routing without a database', () => {
     ['/?unknown=1', 'querystring: Unrecognized key'],
     ['/tag/news?page=abc', 'page: Invalid input'],
     ['/author/owner?page=0', 'page: Too small'],
-    ['/admin/posts/abc', 'id: Invalid input'],
   ])('GET %s is a 400 page naming the field', async (url, field) => {
     const response = await app.inject({ url });
     expect(response.statusCode).toBe(400);
@@ -104,9 +103,16 @@ describe('routing without a database', () => {
     ['GET', '/tag/Bad_Tag?page=2'],
     ['GET', '/author/first.last'],
     ['GET', '/Some_Upper/comment'],
+    ['GET', '/a/b.html'],
     ['HEAD', '/anything.html'],
     ['POST', '/Some_Upper/comment'],
-  ] as const)('%s %s, whose slug cannot be one, is the not-found page', async (method, url) => {
+    ['GET', '/admin/posts/abc'],
+    ['GET', '/admin/posts/0'],
+    ['GET', `/admin/posts/${2 ** 31 + 1}`],
+    ['POST', '/admin/posts/abc'],
+    ['POST', '/admin/posts/1.5/delete'],
+    ['POST', '/admin/comments/abc'],
+  ] as const)('%s %s, whose slug or id cannot be one, is the not-found page', async (method, url) => {
     const response = await app.inject({
       method,
       url,

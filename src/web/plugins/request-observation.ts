@@ -24,6 +24,11 @@ export function routeOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? 'unmatched';
 }
 
+/** The Content API's key travels in the query string (as Ghost's does): the log keeps it out. */
+export function loggedUrl(url: string): string {
+  return url.replace(/([?&]key=)[^&#]*/gi, '$1[redacted]');
+}
+
 export class RequestObserver {
   private readonly duration: Histogram<'route' | 'method' | 'status'>;
   /**
@@ -45,7 +50,7 @@ export class RequestObserver {
   observe(log: FastifyBaseLogger, answered: AnsweredRequest): void {
     const { method, url, route, statusCode, reqId } = answered;
     const ms = Math.round(answered.ms * 10) / 10;
-    const line = { method, url, statusCode, ms };
+    const line = { method, url: loggedUrl(url), statusCode, ms };
     log.info(reqId === undefined ? line : { reqId, ...line }, 'request completed');
     const key = `${method} ${statusCode} ${route}`;
     let child = this.children.get(key);

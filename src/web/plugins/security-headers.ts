@@ -26,8 +26,10 @@ export function helmetHeaders(options: { https: boolean }): Readonly<Record<stri
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
         scriptSrc: ["'none'"],
-        // Fetches from the page's own origin only: no script may run here, but tools that inject
-        // one into the page (Lighthouse's robots.txt audit) fetch the site's own files.
+        // Fetches from the page's own origin only: no script of the page may run, but tools that
+        // inject one (Lighthouse's robots.txt audit) fetch the site's own files, and 'none' made
+        // that audit fail. Narrower, a source with a path (/robots.txt), must name the host, and
+        // the site answers under more than one (the Ingress's, each worker's own address).
         connectSrc: ["'self'"],
       },
     },

@@ -19,18 +19,28 @@ export const slugParams = z.strictObject({
 });
 
 /**
- * A path segment that cannot be a slug (`/favicon.ico`, `/Some_Upper`) names no page: the
- * not-found page answers it (404, never cached: page-sender keeps only 200s), not the 400 of bad
- * input, before the body is parsed, the CSRF token checked or anything read.
+ * A path whose parameter cannot be what the route names (`/whatever.html` or `/Some_Upper` for a
+ * slug, `/admin/posts/abc` for an id) names no page: the not-found page answers it (404, never
+ * cached: page-sender keeps only 200s), not the 400 of bad input, before the body is parsed, the
+ * CSRF token checked, the session read or anything else.
  */
-const notFoundUnlessSlug: onRequestHookHandler = (request, reply, done) => {
-  if (slugParams.safeParse(request.params).success) done();
-  else reply.callNotFound();
-};
+function notFoundUnless(params: z.ZodType): onRequestHookHandler {
+  return (request, reply, done) => {
+    if (params.safeParse(request.params).success) done();
+    else reply.callNotFound();
+  };
+}
 
-/** An `onRoute` hook: every route whose params are `slugParams` gets `notFoundUnlessSlug`. */
-export function slugRoutesNotFound(route: RouteOptions): void {
-  if (route.schema?.params !== slugParams) return;
+const NOT_FOUND_HOOKS = new Map<z.ZodType, onRequestHookHandler>([
+  [slugParams, notFoundUnless(slugParams)],
+  [idParams, notFoundUnless(idParams)],
+]);
+
+/** An `onRoute` hook: every route whose params are `slugParams` or `idParams` gets its not-found check. */
+export function pathParamsNotFound(route: RouteOptions): void {
+  const params = route.schema?.params;
+  const check = params instanceof z.ZodType ? NOT_FOUND_HOOKS.get(params) : undefined;
+  if (check === undefined) return;
   const hooks = route.onRequest ?? [];
-  route.onRequest = [notFoundUnlessSlug, ...(Array.isArray(hooks) ? hooks : [hooks])];
+  route.onRequest = [check, ...(Array.isArray(hooks) ? hooks : [hooks])];
 }

@@ -29,6 +29,8 @@ export interface CachedPage {
   readonly route: string;
   readonly statusCode: number;
   readonly contentType: string;
+  /** The route's own headers (the Content API's CORS header), sent in every coding. */
+  readonly headers: Readonly<Record<string, string>>;
   /** The body in UTF-8, encoded once: a hit sends these bytes, not the string again. */
   readonly bytes: Buffer;
   /** The body as text, decoded from `bytes` when asked (the page is not kept twice). */
@@ -108,7 +110,9 @@ export class PageCache {
   set(
     key: string,
     state: ContentState,
-    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified' | 'responses' | 'compressions'>,
+    page: Omit<CachedPage, 'bytes' | 'etag' | 'lastModified' | 'responses' | 'compressions' | 'headers'> & {
+      readonly headers?: Readonly<Record<string, string>> | undefined;
+    },
   ): CachedPage {
     const bytes = Buffer.from(page.body, 'utf8');
     const etag = `"${state.version}-${createHash('sha1').update(bytes).digest('base64url').slice(0, 16)}"`;
@@ -116,6 +120,7 @@ export class PageCache {
       route: page.route,
       statusCode: page.statusCode,
       contentType: page.contentType,
+      headers: page.headers ?? {},
       bytes,
       get body() {
         return bytes.toString('utf8');

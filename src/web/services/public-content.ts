@@ -54,7 +54,8 @@ export const DEFAULT_SITE_SETTINGS: SiteSettings = {
   description: 'A publication on Quire.',
 };
 
-function isPublic(now: Date) {
+/** Whether a post or page is public at `now` (the Content API filters with it too). */
+export function isPublic(now: Date) {
   return (eb: ExpressionBuilder<Tables, 'post'>) =>
     eb.and([eb('post.status', 'in', ['published', 'scheduled']), eb('post.published_at', '<=', now)]);
 }

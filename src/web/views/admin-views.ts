@@ -1,4 +1,5 @@
-/** The admin area's pages: login, posts, the editor, comments, settings, users, media. */
+/** The admin area's pages: login, posts, the editor, comments, settings, users, Content API keys, media. */
+import type { ContentApiKeyRow } from '../services/content-api-keys.js';
 import type { CommentStatus, PostKind, PostStatus, Role } from '../tables.js';
 import { MIN_PASSWORD_LENGTH } from '../services/passwords.js';
 import type { SessionUser } from '../services/sessions.js';
@@ -30,7 +31,8 @@ function adminLayout(page: AdminPage, title: string, body: SafeHtml): SafeHtml {
     ${
       user.role === 'owner'
         ? html`<li><a href="/admin/settings">Settings</a></li>
-            <li><a href="/admin/users">Users</a></li>`
+            <li><a href="/admin/users">Users</a></li>
+            <li><a href="/admin/content-api">Content API</a></li>`
         : ''
     }
     <li><a href="/admin/account">Account</a></li>
@@ -375,6 +377,82 @@ export function accountPage(page: AdminPage, notice?: string, error?: string): S
             autocomplete="new-password"
         /></label>
         <div><button type="submit">Change password</button></div>
+      </form>`,
+  );
+}
+
+export function contentApiKeysPage(
+  page: AdminPage,
+  keys: readonly ContentApiKeyRow[],
+  created?: { name: string; key: string },
+  notice?: string,
+): SafeHtml {
+  const apiUrl = page.view.publicUrl.origin;
+  const time = (date: Date): string => date.toISOString().slice(0, 16).replace('T', ' ');
+  return adminLayout(
+    page,
+    'Content API',
+    html`<h1>Content API keys</h1>
+      <p>
+        Ghost's Content API (read-only JSON of the published posts, pages, tags, authors and settings) is at
+        <code>${apiUrl}/ghost/api/content/</code>. Give a static-site generator or an app a key of its own, so
+        that revoking one stops only that client.
+      </p>
+      ${
+        created === undefined
+          ? ''
+          : html`<p class="notice" role="status">
+              Key for ${created.name} (shown only now): <code>${created.key}</code><br />
+              With Ghost's client:
+              <code>new GhostContentAPI({ url: '${apiUrl}', key: '${created.key}', version: 'v5.0' })</code>
+            </p>`
+      }
+      ${notices(notice)}
+      ${
+        keys.length === 0
+          ? html`<p>No keys yet.</p>`
+          : html`<table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Made</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${keys.map(
+                  (key) =>
+                    html`<tr>
+                      <td>${key.name}</td>
+                      <td><code>…${key.secret_hint}</code></td>
+                      <td>${time(key.created_at)} by ${key.created_by_name}</td>
+                      <td>
+                        ${
+                          key.revoked_at === null
+                            ? html`live
+                                <form
+                                  class="inline"
+                                  method="post"
+                                  action="/admin/content-api/${key.id}/revoke"
+                                >
+                                  ${csrfField(page.csrfToken)}<button class="secondary" type="submit">
+                                    Revoke
+                                  </button>
+                                </form>`
+                            : html`revoked ${time(key.revoked_at)}`
+                        }
+                      </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }
+      <h2>Make a key</h2>
+      <form class="stacked" method="post" action="/admin/content-api">
+        ${csrfField(page.csrfToken)}
+        <label>What it is for <input type="text" name="name" required maxlength="100" /></label>
+        <div><button type="submit">Make a key</button></div>
       </form>`,
   );
 }
