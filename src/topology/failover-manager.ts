@@ -379,38 +379,43 @@ export class FailoverManager {
   }
 
   private async switchOver(to: string | undefined): Promise<RoleChange> {
-    await this.observeAll();
     const old = this.watch(this.target.recorded().primary);
-    if (old.report === undefined || old.report.readOnly) {
-      throw new Error(
-        `the primary ${old.node.name} does not take writes now: a switchover needs it (a failover does not)`,
+    if (to !== undefined && this.watch(to) === old) throw new Error(`${to} is the primary already`);
+    // A node that was just made again may not answer yet (on Kubernetes its name resolves to its
+    // new address only once the DNS cache lets go of the old one): look again for a while before
+    // refusing; a switchover is planned, it may wait.
+    let target: NodeWatch | undefined;
+    const deadline = Date.now() + SWITCHOVER_PATIENCE_MS;
+    for (;;) {
+      await this.observeAll();
+      if (old.report === undefined || old.report.readOnly) {
+        throw new Error(
+          `the primary ${old.node.name} does not take writes now: a switchover needs it (a failover does not)`,
+        );
+      }
+      const followers = this.watches.filter(
+        (watch) => watch !== old && notFollowing(watch, old) === undefined,
       );
-    }
-    const followers = this.watches.filter(
-      (watch) =>
-        watch !== old &&
-        watch.report?.replication?.sqlRunning === 'Yes' &&
-        watch.report.replication.masterPort === old.node.port &&
-        watch.report.replication.masterHost === old.node.host,
-    );
-    const target =
-      to === undefined
-        ? followers.reduce<NodeWatch | undefined>(
-            (best, watch) => (best === undefined || !covers(best, watch) ? watch : best),
-            undefined,
-          )
-        : this.watch(to);
-    if (target === undefined || target === old) {
-      throw new Error(
+      target =
         to === undefined
-          ? 'no replica follows the primary: nothing to switch over to'
-          : `${to} is the primary already`,
-      );
+          ? followers.reduce<NodeWatch | undefined>(
+              (best, watch) => (best === undefined || !covers(best, watch) ? watch : best),
+              undefined,
+            )
+          : followers.find((watch) => watch.node.name === to);
+      if (target !== undefined) break;
+      if (Date.now() > deadline) {
+        throw new Error(
+          to === undefined
+            ? `no replica follows the primary ${old.node.name}: nothing to switch over to (${this.watches
+                .filter((watch) => watch !== old)
+                .map((watch) => `${watch.node.name} ${notFollowing(watch, old) ?? 'follows'}`)
+                .join('; ')})`
+            : `${to} ${notFollowing(this.watch(to), old) ?? 'follows'}: it cannot take over without loss`,
+        );
+      }
+      await sleep(SWITCHOVER_LOOK_MS);
     }
-    if (!followers.includes(target))
-      throw new Error(
-        `${target.node.name} does not replicate from ${old.node.name}; it cannot take over without loss`,
-      );
     const held = Date.now();
     await this.target.writeEndpoint.hold();
     this.leading = undefined;
@@ -452,6 +457,22 @@ export class FailoverManager {
     this.target.log(`switched over from ${change.from} to ${change.to}; writes held ${change.heldMs} ms`);
     return change;
   }
+}
+
+/** How long a switchover looks for a follower before it refuses (longer than a DNS cache's 30 s). */
+const SWITCHOVER_PATIENCE_MS = 40_000;
+const SWITCHOVER_LOOK_MS = 1000;
+
+/** Why `watch` does not follow `primary` (its SQL thread applying what the primary sends), or undefined. */
+function notFollowing(watch: NodeWatch, primary: NodeWatch): string | undefined {
+  const replication = watch.report?.replication;
+  if (watch.report === undefined) return 'does not answer';
+  if (replication === undefined) return 'does not replicate';
+  if (replication.masterHost !== primary.node.host || replication.masterPort !== primary.node.port)
+    return `replicates from ${replication.masterHost}:${replication.masterPort}, not from ${primary.node.name}`;
+  if (replication.sqlRunning !== 'Yes')
+    return `does not apply what ${primary.node.name} sends (its SQL thread is not running)`;
+  return undefined;
 }
 
 /** Whether `a` received everything `b` did (a node that does not answer received nothing). */

@@ -2,9 +2,11 @@
  * Quire's own web app on the replicated MariaDB, deployed by `quire deploy` on the real
  * single-node cluster and proven by the shared stack suite, plus what only this workload does:
  * the owner logs in through the Ingress, publishes a post, sees it on the next page view, and the
- * app's metrics show its reads served by the replica.
+ * app's metrics show its reads served by the replica; then the primary's faults under writes
+ * (support/database-faults.ts).
  */
 import { expect } from 'vitest';
+import { databaseFaults } from './support/database-faults.js';
 import { stackSuite } from './support/stack-suite.js';
 import { CookieJar, eventually, MINUTE, type E2eStack } from './support/stack.js';
 
@@ -53,7 +55,7 @@ async function readsPerPool(s: E2eStack): Promise<Map<string, number>> {
   return reads;
 }
 
-stackSuite(
+const stack = stackSuite(
   { namespace: 'e2e-quire', host: HOST, workload: 'quire' },
   {
     async servesSite(s) {
@@ -122,3 +124,6 @@ stackSuite(
     loadPath: '/',
   },
 );
+
+// After the suite (the primary is pod 0 again): faults only this file injects, one workload suffices.
+databaseFaults(stack);

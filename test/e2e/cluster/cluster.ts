@@ -156,3 +156,41 @@ export async function kubectl(args: readonly string[], input?: string): Promise<
     child.stdin.end(input);
   });
 }
+
+/**
+ * The host PID of a running container of a pod (through the cluster's containerd), for faults a
+ * test injects from the node itself: a signal, or a rule in the pod's network namespace.
+ */
+export async function containerPid(namespace: string, pod: string, container: string): Promise<number> {
+  const cache = quireCache();
+  const crictl = join(cache, 'k8s', 'bin', 'crictl');
+  const config = ['--config', join(cache, 'cluster', 'etc', 'crictl.yaml')];
+  const { stdout: ids } = await execFileAsync(crictl, [
+    ...config,
+    'ps',
+    '--quiet',
+    '--state',
+    'running',
+    '--name',
+    `^${container}$`,
+    '--label',
+    `io.kubernetes.pod.name=${pod}`,
+    '--label',
+    `io.kubernetes.pod.namespace=${namespace}`,
+  ]);
+  const id = ids.trim().split('\n')[0];
+  if (id === undefined || id === '')
+    throw new Error(`no running container ${container} in pod ${namespace}/${pod}`);
+  const { stdout: pid } = await execFileAsync(crictl, [
+    ...config,
+    'inspect',
+    '--output',
+    'go-template',
+    '--template',
+    '{{.info.pid}}',
+    id,
+  ]);
+  const value = Number(pid.trim());
+  if (!Number.isInteger(value) || value <= 1) throw new Error(`crictl inspect ${id} gave no PID: ${pid}`);
+  return value;
+}

@@ -316,8 +316,10 @@ export function stackSuite(
         '-c',
         'for i in $(seq 1 150); do mariadb -h quire-mariadb-primary -uroot -p"$MARIADB_ROOT_PASSWORD" --connect-timeout=2 -e "INSERT INTO e2e.t VALUES (\'switchover $i\')" 2>/dev/null && echo "ok $i"; sleep 0.05; done',
       ]);
+      writer.catch(() => undefined); // awaited below; a failed check before must not leave it unhandled
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const result = await s.quire(['switchover', '--to', 'quire-mariadb-0']);
+      process.stderr.write(`quire switchover --to quire-mariadb-0:\n${result.stderr}${result.stdout}`);
       expect(result.stderr).toContain('asked the failover manager for a switchover');
       expect(result.code, result.stderr).toBe(0);
       const change = /^switchover: quire-mariadb-1 → quire-mariadb-0; writes held (\d+) ms$/m.exec(
