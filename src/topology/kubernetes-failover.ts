@@ -8,7 +8,10 @@
  *   holding it removes that label, leading to a node sets it (and `replica` on the others, which
  *   the read Service selects);
  * - fencing deletes the old primary's pod at once (grace 0): a frozen server is killed with it,
- *   and the StatefulSet brings the pod back, read-only.
+ *   and the StatefulSet brings the pod back, read-only;
+ * - a node holding writes the primary lacks is cloned again: the request goes into the record's
+ *   `reclone` key and the pod is deleted; at its next start clone.sh saves those transactions as
+ *   SQL on its data volume and clones it from the primary.
  * Losing the Lease (not renewed within its duration) ends the process: a new leader takes over.
  */
 import {
@@ -45,6 +48,8 @@ export interface KubernetesFailoverSettings {
   readonly nodes: number;
   readonly port: number;
   readonly topologyConfigMap: string;
+  /** Where a re-cloned DB pod keeps its errant transactions (on its data volume). */
+  readonly errantDir: string;
   readonly lease: string;
   readonly semiSync: boolean;
   readonly failoverPassword: string;
@@ -76,6 +81,7 @@ export function failoverSettingsFromEnv(
     nodes: count('QUIRE_DB_NODES'),
     port: count('QUIRE_DB_PORT'),
     topologyConfigMap: need('QUIRE_DB_TOPOLOGY'),
+    errantDir: need('QUIRE_DB_ERRANT_DIR'),
     lease: need('QUIRE_FAILOVER_LEASE'),
     semiSync: need('QUIRE_DB_REPLICATION') === 'semi-sync',
     failoverPassword: need('MARIADB_FAILOVER_PASSWORD'),
@@ -167,12 +173,28 @@ async function kubernetesTarget(
         if (status(error) !== 404) throw error;
       }
     },
-    reclone: (name) =>
-      Promise.reject(
-        new Error(
-          `${name} holds writes the primary lacks; on Kubernetes it is not cloned again by itself yet: it stays read-only, out of the read Service. Save what you need from it (errant.sh in its mariadb container), then delete its volume claim (data-${name}) and its pod to clone it again`,
-        ),
-      ),
+    reclone: async (name, errantFrom) => {
+      // The request goes into the record before the pod is deleted: its next start reads it.
+      const id = new Date().toISOString().replace(/[-:.]/g, '');
+      const written = await record.update((current) => ({
+        ...current,
+        reclone: withRecloneRequest(current.reclone ?? '', { pod: name, from: errantFrom, id }),
+      }));
+      if (written === undefined) throw new Error(`the ConfigMap ${record.name} was deleted`);
+      const before = await readPodUid(core, namespace, name);
+      log(`${name} is cloned again: deleting its pod; it saves its errant transactions first`);
+      await core.deleteNamespacedPod({ name, namespace }).catch((error: unknown) => {
+        if (status(error) !== 404) throw error;
+      });
+      // Until the pod is gone, its server still answers with the errant writes: wait, so that the
+      // manager does not ask again.
+      const deadline = Date.now() + 5 * 60_000;
+      while ((await readPodUid(core, namespace, name)) === before && before !== undefined) {
+        if (Date.now() > deadline) throw new Error(`the pod ${name} was not replaced within 5 minutes`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      return `${name}:${settings.errantDir}/errant-${id}.sql`;
+    },
     writeEndpoint: {
       hold: async () => {
         leadingTo = undefined;
@@ -186,6 +208,28 @@ async function kubernetesTarget(
     maintain: () => syncLabels(false),
     log,
   };
+}
+
+/** The pod's uid, or undefined when there is none. */
+async function readPodUid(core: CoreV1Api, namespace: string, name: string): Promise<string | undefined> {
+  try {
+    return (await core.readNamespacedPod({ name, namespace })).metadata?.uid;
+  } catch (error) {
+    if (status(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The record's `reclone` value (clone.sh's RECLONE_REQUESTS: one "<pod> <gtid|-> <id>" line per
+ * node) with `request` in place of the pod's earlier one.
+ */
+export function withRecloneRequest(
+  lines: string,
+  request: { readonly pod: string; readonly from: string; readonly id: string },
+): string {
+  const others = lines.split('\n').filter((line) => line.trim() !== '' && line.split(' ')[0] !== request.pod);
+  return [...others, `${request.pod} ${request.from === '' ? '-' : request.from} ${request.id}`].join('\n');
 }
 
 /**

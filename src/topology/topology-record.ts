@@ -4,7 +4,8 @@
  * - `primary`, `promotedAt`: the recorded primary; the DB pods read it at each start (PRIMARY_NAME);
  * - `request`: a role change a person asked for (`quire switchover`, `quire failover`), as JSON;
  * - `answer`: how the leading manager took the last request, as JSON;
- * - `manager`: the leading manager's status (what it waits for, its last role change), as JSON.
+ * - `manager`: the leading manager's status (what it waits for, its last role change), as JSON;
+ * - `reclone`: the nodes asked to clone again, one "<pod> <gtid|-> <id>" line each (clone.sh).
  * Every write replaces the ConfigMap at the version it was read at, so that concurrent writers (the
  * manager, a person's CLI) never overwrite each other's keys.
  */

@@ -55,7 +55,7 @@ async function readsPerPool(s: E2eStack): Promise<Map<string, number>> {
   return reads;
 }
 
-const stack = stackSuite(
+stackSuite(
   { namespace: 'e2e-quire', host: HOST, workload: 'quire' },
   {
     async servesSite(s) {
@@ -122,8 +122,7 @@ const stack = stackSuite(
       `require('net').connect(${String(port)}, '${host}').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`,
     ],
     loadPath: '/',
+    // Faults of the primary: one workload suffices, and this one is the default.
+    moreTests: databaseFaults,
   },
 );
-
-// After the suite (the primary is pod 0 again): faults only this file injects, one workload suffices.
-databaseFaults(stack);

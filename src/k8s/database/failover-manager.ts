@@ -12,6 +12,7 @@ import { DB_PORTS, DB_SECRET_KEYS, quireNames, selectorLabels } from '../names.j
 import { namespacedMeta } from '../object-meta.js';
 import { containerSecurityContext, podSecurityContext, resourceRequirements } from '../pod-security.js';
 import { preferSpreadOverNodes } from '../scheduling.js';
+import { ERRANT_DIR } from './pod-scripts.js';
 
 /** Uid of the quire user in the quire image. */
 const QUIRE_UID = 10001;
@@ -71,6 +72,7 @@ export class FailoverManager extends Construct {
       { name: 'QUIRE_DB_NODES', value: String(config.database.replicas) },
       { name: 'QUIRE_DB_PORT', value: String(DB_PORTS.sql) },
       { name: 'QUIRE_DB_TOPOLOGY', value: names.dbTopology },
+      { name: 'QUIRE_DB_ERRANT_DIR', value: ERRANT_DIR },
       { name: 'QUIRE_FAILOVER_LEASE', value: names.failover },
       { name: 'QUIRE_DB_REPLICATION', value: config.database.durability.replication },
       secret('MARIADB_FAILOVER_PASSWORD', DB_SECRET_KEYS.failover),

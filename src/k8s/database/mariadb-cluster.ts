@@ -22,14 +22,13 @@ import {
 import { preferSpreadOverNodes } from '../scheduling.js';
 import type { SecretValues } from '../secret-values.js';
 import { FailoverManager } from './failover-manager.js';
-import { durabilityEnv, podScriptFiles, SCRIPTS_MOUNT, scriptCommand } from './pod-scripts.js';
+import { DATA_DIR, durabilityEnv, podScriptFiles, SCRIPTS_MOUNT, scriptCommand } from './pod-scripts.js';
 
 export interface MariaDbClusterProps {
   readonly config: QuireConfig;
   readonly secrets: SecretValues;
 }
 
-const DATA_DIR = '/var/lib/mysql';
 const RUN_DIR = '/run/quire';
 /** Uid of `nobody`, the user the mysqld-exporter image runs as. */
 const EXPORTER_UID = 65534;
@@ -227,6 +226,11 @@ function databaseEnv(config: QuireConfig): k8s.EnvVar[] {
     {
       name: 'PRIMARY_NAME',
       valueFrom: { configMapKeyRef: { name: names.dbTopology, key: 'primary', optional: true } },
+    },
+    // Nodes the manager asked to clone again (clone.sh saves their errant transactions first).
+    {
+      name: 'RECLONE_REQUESTS',
+      valueFrom: { configMapKeyRef: { name: names.dbTopology, key: 'reclone', optional: true } },
     },
     { name: 'DB_HEADLESS', value: names.dbHeadless },
     { name: 'DATADIR', value: DATA_DIR },

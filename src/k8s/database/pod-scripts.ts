@@ -9,6 +9,12 @@ export const POD_SCRIPTS_DIR = join(PACKAGE_ROOT, 'src', 'k8s', 'database', 'scr
 /** Where the scripts ConfigMap is mounted in every DB container. */
 export const SCRIPTS_MOUNT = '/etc/quire';
 
+/** Where each DB pod's data volume is mounted (DATADIR of the scripts). */
+export const DATA_DIR = '/var/lib/mysql';
+
+/** Where clone.sh saves a re-cloned node's errant transactions, on its data volume (common.sh's ERRANT_DIR). */
+export const ERRANT_DIR = `${DATA_DIR}/.quire-errant`;
+
 /** The scripts and config templates, by file name, in a stable order. */
 export function podScriptFiles(): Record<string, string> {
   const files: Record<string, string> = {};

@@ -4,6 +4,9 @@
  * the leading failover manager's pod killed as the primary freezes, so that the other manager
  * takes the Lease and does the failover. Each time, every insert the writer saw
  * acknowledged is on the new primary exactly once, and the old primary comes back as its replica.
+ * And the case where the manager must wait (no replica holds the primary's last write): the
+ * doctor says so, `quire failover --allow-data-loss` promotes anyway, and the old primary is
+ * cloned again with that write kept as SQL on its volume.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -88,6 +91,61 @@ export function databaseFaults(stack: () => E2eStack): void {
       });
       // Detection is 1 s; the rest is the API calls (record, delete the pod, label).
       expect(failedOverMs).toBeLessThan(30_000);
+    });
+
+    it('waits when no replica holds the last writes, fails over when told to, and clones the old primary again keeping its errant writes', async () => {
+      const s = stack();
+      const primary = await recorded(s);
+      const replica = DB_PODS.find((pod) => pod !== primary) ?? '';
+      // The replica stops receiving; the primary commits alone (semi-sync falls back after its timeout).
+      await s.sql(replica, 'STOP SLAVE IO_THREAD');
+      await s.sql(primary, "INSERT INTO e2e.t VALUES ('only on the old primary')");
+      await execFileAsync('kill', ['-STOP', String(await containerPid(s.namespace, primary, 'mariadb'))]);
+      // No replica is known to hold every acknowledged write: the manager waits, and says so.
+      const doctor = await eventually('the doctor reporting FAILOVER_WAITING', 2 * MINUTE, async () => {
+        const run = await s.quire(['doctor', '--output', 'json']);
+        const report = JSON.parse(run.stdout) as { findings: { id: string; summary: string }[] };
+        return report.findings.find((entry) => entry.id === 'FAILOVER_WAITING');
+      });
+      expect(doctor.summary).toContain(
+        `the primary ${primary} is down and the failover manager does not promote`,
+      );
+      expect(await recorded(s)).toBe(primary);
+
+      const forced = await s.quire(['failover', '--allow-data-loss']);
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(forced.stdout).toContain(`failover: ${primary} → ${replica}`);
+      expect((await s.sql(replica, 'SELECT @@read_only')).trim()).toBe('0');
+
+      // The old primary comes back with a write the new one lacks: it is cloned again, that write
+      // kept as SQL on its volume.
+      const status = await eventually(`${primary} cloned again`, 5 * MINUTE, async () => {
+        const result = await s.quire(['status', '--output', 'json']);
+        const parsed = JSON.parse(result.stdout) as {
+          failover: { manager: { errant: { node: string; file: string }[] } | null } | null;
+        };
+        const saved = parsed.failover?.manager?.errant.find((entry) => entry.node === primary);
+        return saved;
+      });
+      const [pod = '', file = ''] = status.file.split(':');
+      expect(pod).toBe(primary);
+      await s.podReady(primary, 5 * MINUTE);
+      expect(await s.k(['exec', primary, '-c', 'mariadb', '--', 'cat', file])).toContain(
+        'only on the old primary',
+      );
+      expect(await s.k(['logs', primary, '-c', 'clone'])).toContain('clone prepared');
+      await eventually(`${primary} replicating from ${replica}`, 3 * MINUTE, async () => {
+        const replication = await s.replicaStatus(primary);
+        return replication.Master_Host?.startsWith(`${replica}.`) && replication.Slave_SQL_Running === 'Yes'
+          ? true
+          : undefined;
+      });
+      // The errant write is on neither node now; the rest converged.
+      for (const pod of DB_PODS) {
+        expect(await s.sql(pod, "SELECT COUNT(*) FROM e2e.t WHERE v = 'only on the old primary'")).toBe(
+          '0\n',
+        );
+      }
     });
 
     it('fails over when the leading manager dies with the primary: the other manager takes the Lease', async () => {

@@ -16,6 +16,8 @@
 #   DATADIR, RUN_DIR    data directory, and a private in-memory directory for option files
 #   MARIADB_ROOT_PASSWORD, MARIADB_REPLICATION_PASSWORD, MARIADB_MONITOR_PASSWORD,
 #   MARIADB_FAILOVER_PASSWORD (the accounts of accounts.sh)
+#   RECLONE_REQUESTS    nodes the failover manager asked to clone again, one "<pod> <gtid|-> <id>"
+#                       per line (the topology record's reclone key); empty on the local stack
 
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/quote.sh"
@@ -51,6 +53,10 @@ READY_MARKER=$DATADIR/.quire-ready
 # waits for the failover manager to rejoin it.
 # shellcheck disable=SC2034
 CLONE_MARKER=$DATADIR/.quire-cloned
+# Where clone.sh keeps, as SQL, the transactions of a node cloned again because it held writes the
+# primary lacks (base.cnf hides the directory from MariaDB; the clone keeps it).
+# shellcheck disable=SC2034
+ERRANT_DIR=$DATADIR/.quire-errant
 
 log() { printf '%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$POD_NAME" "$*" >&2; }
 
