@@ -157,6 +157,13 @@ export const FINDINGS = {
       'no replica is known to hold every write the primary acknowledged: none was acking (semi-sync) when the primary was last seen, or those that were are down too',
     fix: 'bring the primary back (its pod, its node), or a replica that was acking; to promote the most advanced replica anyway and accept the loss of what only the primary had: quire failover --allow-data-loss',
   },
+  ERRANT_WRITES_SAVED: {
+    severity: 'warning',
+    title: 'a node held writes no other node had; it was cloned again and they were kept in a file',
+    cause:
+      'the primary committed transactions no replica received before it died (or a node was written to by hand), and a replica took over without them',
+    fix: 'read the file on the node named (its data volume), apply on the primary what must not be lost, then delete the file',
+  },
   DATABASE_UNREADABLE: {
     severity: 'warning',
     title: "the doctor could not read a database pod's replication state",

@@ -226,6 +226,8 @@ export interface FailoverFacts {
   readonly recordedPrimary: string | null;
   /** Why the leader does not fail a dead primary over, as it published it. */
   readonly waiting: string | null;
+  /** Nodes cloned again, with where their errant transactions are kept (absent in older snapshots). */
+  readonly errant?: readonly { readonly node: string; readonly file: string; readonly at: string }[];
 }
 
 export interface ClusterSnapshot {

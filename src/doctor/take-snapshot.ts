@@ -489,5 +489,6 @@ async function failoverFacts(
           },
     recordedPrimary: record.primary ?? null,
     waiting: record.manager?.waiting ?? null,
+    errant: record.manager?.errant ?? [],
   };
 }

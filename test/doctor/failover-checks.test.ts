@@ -39,6 +39,29 @@ describe('failoverChecks', () => {
     expect(found?.fix).toContain('quire failover --allow-data-loss');
   });
 
+  it('warns of errant writes kept when a node was cloned again, with how to read them', () => {
+    const healthy = loadFixture('healthy-stack');
+    if (healthy.failover === undefined || healthy.failover === null) throw new Error('no failover facts');
+    const saved = {
+      node: 'quire-mariadb-0',
+      file: 'quire-mariadb-0:/var/lib/mysql/.quire-errant/errant-20261203T164000000Z.sql',
+      at: '2026-12-03T16:40:05.000Z',
+    };
+    const [found, ...others] = failoverChecks({
+      ...healthy,
+      failover: { ...healthy.failover, errant: [saved] },
+    });
+    expect(others).toEqual([]);
+    expect(found?.id).toBe('ERRANT_WRITES_SAVED');
+    expect(found?.severity).toBe('warning');
+    expect(found?.summary).toBe(
+      `quire-mariadb-0 held writes no other node had and was cloned again at 2026-12-03T16:40:05.000Z; they are kept in ${saved.file}`,
+    );
+    expect(found?.fix).toContain(
+      'kubectl -n e2e-doctor exec quire-mariadb-0 -c mariadb -- cat /var/lib/mysql/.quire-errant/errant-20261203T164000000Z.sql',
+    );
+  });
+
   it('says nothing of a namespace without a manager, or of a snapshot recorded before managers existed', () => {
     const healthy = loadFixture('healthy-stack');
     expect(failoverChecks({ ...healthy, failover: null })).toEqual([]);

@@ -1,6 +1,7 @@
 /**
- * The failover manager: whether one leads (holds its Lease), and whether the leader waits instead
- * of failing a dead primary over because no replica is known to hold every acknowledged write.
+ * The failover manager: whether one leads (holds its Lease), whether the leader waits instead of
+ * failing a dead primary over because no replica is known to hold every acknowledged write, and
+ * the errant writes it kept when it cloned a node again.
  */
 import { leaseExpired } from '../../topology/lease.js';
 import { finding, type Finding } from '../finding.js';
@@ -53,6 +54,24 @@ export function failoverChecks(snapshot: ClusterSnapshot): Finding[] {
             detail: failover.waiting,
           },
         ],
+      ),
+    );
+  }
+  for (const saved of failover.errant ?? []) {
+    findings.push(
+      finding(
+        'ERRANT_WRITES_SAVED',
+        `${saved.node} held writes no other node had and was cloned again at ${saved.at}; they are kept in ${saved.file}`,
+        [
+          {
+            object: objectName('ConfigMap', snapshot.namespace, failover.recordName),
+            source: "data.manager (the leading manager's status)",
+            detail: saved.file,
+          },
+        ],
+        {
+          fix: `read them (kubectl -n ${snapshot.namespace} exec ${saved.node} -c mariadb -- cat ${saved.file.slice(saved.file.indexOf(':') + 1)}), apply on the primary what must not be lost, then delete the file`,
+        },
       ),
     );
   }

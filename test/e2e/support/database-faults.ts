@@ -140,6 +140,12 @@ export function databaseFaults(stack: () => E2eStack): void {
           ? true
           : undefined;
       });
+      const findings = JSON.parse((await s.quire(['doctor', '--output', 'json'])).stdout) as {
+        findings: { id: string; summary: string }[];
+      };
+      expect(findings.findings.find((entry) => entry.id === 'ERRANT_WRITES_SAVED')?.summary).toContain(
+        status.file,
+      );
       // The errant write is on neither node now; the rest converged.
       for (const pod of DB_PODS) {
         expect(await s.sql(pod, "SELECT COUNT(*) FROM e2e.t WHERE v = 'only on the old primary'")).toBe(

@@ -340,6 +340,33 @@ describe('the MariaDB pod scripts on a real server', () => {
     });
   }, 60_000);
 
+  it('a replica asked to clone again (RECLONE_REQUESTS) keeps its errant transactions as SQL, clones anew, and only once', async () => {
+    const before = (await sqlOk(asRoot(pod2), 'SELECT @@gtid_current_pos')).trim();
+    // root may write on a read-only server: a transaction no other node has.
+    await sqlOk(asRoot(pod2), `INSERT INTO ${DB_NAME}.posts VALUES (99, "errant on pod 2")`);
+    await cluster.stopNode(2);
+    const env = { RECLONE_REQUESTS: `quire-mariadb-0 - other\nquire-mariadb-2 ${before} request-1` };
+    expect((await cluster.runScript(2, 'configure.sh')).code).toBe(0);
+    const first = await cluster.runScript(2, 'clone.sh', [], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`saved the transactions after '${before}'`);
+    expect(first.stderr).toContain('clone prepared');
+    const saved = readFileSync(join(pod2.dataDir, '.quire-errant', 'errant-request-1.sql'), 'utf8');
+    expect(saved).toContain('errant on pod 2');
+    // Only what came after the position: the rows every node has are not in the file.
+    expect(saved).not.toContain('after the restart');
+    const again = await cluster.runScript(2, 'clone.sh', [], { env });
+    expect(again.stderr).toContain('no clone needed');
+    await cluster.startNode(2);
+    expect(await sqlOk(asRoot(pod2), `SELECT COUNT(*) FROM ${DB_NAME}.posts WHERE id = 99`)).toBe('0');
+    // MariaDB does not take the directory of saved transactions for a database.
+    expect(await sqlOk(asRoot(pod2), 'SHOW DATABASES')).not.toContain('quire-errant');
+    await sqlOk(asApp(pod0), 'INSERT INTO posts VALUES (4, "after the re-clone")');
+    await waitFor('the new row on the re-cloned pod 2', 20_000, async () => {
+      return (await sql(asApp(pod2), 'SELECT COUNT(*) FROM posts WHERE id = 4')).stdout.trim() === '1';
+    });
+  }, 120_000);
+
   it('the probes pass on every pod and reject an unknown kind', async () => {
     for (const pod of [pod0, pod1, pod2]) {
       for (const kind of ['live', 'ready'] as const) {
