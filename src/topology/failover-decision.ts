@@ -42,7 +42,7 @@ export function receivedPosition(report: NodeReport): Gtid[] {
  */
 export function choosePromotion(input: {
   readonly primary: string;
-  readonly primaryLastSeen: NodeReport | undefined;
+  readonly primaryLastSeen: Pick<NodeReport, 'semiSync'> | undefined;
   readonly replicas: readonly ReplicaCandidate[];
   readonly allowDataLoss: boolean;
 }): PromotionDecision {

@@ -18,7 +18,7 @@
 import type { Connection } from 'mysql2/promise';
 import { formatGtidList, gtidCovers } from '../db/gtid.js';
 import { choosePromotion, receivedPosition, rejoinDecision } from './failover-decision.js';
-import type { NodeReport } from './node-report.js';
+import type { NodeReport, SemiSyncReport } from './node-report.js';
 import {
   connectNode,
   fenceNode,
@@ -70,12 +70,25 @@ export interface FailoverSettings {
   readonly detectionMs?: number;
   /** Per connection attempt and statement. @default 500 */
   readonly timeoutMs?: number;
+  /** The previous leader's knowledge of the primary (used when it names the recorded primary). */
+  readonly handover?: Handover;
 }
 
 /** What a person asks of the manager (`quire switchover`, `quire failover --allow-data-loss`). */
 export type RoleChangeCommand =
   | { readonly kind: 'switchover'; readonly to?: string }
   | { readonly kind: 'failover'; readonly allowDataLoss: boolean };
+
+/**
+ * What a leader knew of the primary when it last saw it alive, handed to the next leader (on
+ * Kubernetes through the topology record): whether its writes were protected, and which replicas
+ * were acking. Without it a new leader that never saw the primary alive could not fail it over.
+ */
+export interface Handover {
+  readonly primary: string;
+  readonly semiSync: SemiSyncReport;
+  readonly acking: readonly string[];
+}
 
 /** One failover or switchover, as it went. */
 export interface RoleChange {
@@ -116,7 +129,7 @@ export class FailoverManager {
   private readonly probeIntervalMs: number;
   private readonly detectionMs: number;
   private readonly timeoutMs: number;
-  private primaryLastSeen: NodeReport | undefined;
+  private primaryLastSeen: Pick<NodeReport, 'semiSync'> | undefined;
   private waiting: string | undefined;
   private lastChange: RoleChange | undefined;
   private readonly errant: { node: string; file: string; at: string }[] = [];
@@ -133,13 +146,25 @@ export class FailoverManager {
     this.detectionMs = settings.detectionMs ?? 1000;
     this.timeoutMs = settings.timeoutMs ?? 500;
     const now = Date.now();
+    const handover = settings.handover?.primary === target.recorded().primary ? settings.handover : undefined;
+    this.primaryLastSeen = handover === undefined ? undefined : { semiSync: handover.semiSync };
     this.watches = target.nodes.map((node) => ({
       node,
       lastOkAt: now,
       failures: 0,
-      wasAcking: false,
+      wasAcking: handover?.acking.includes(node.name) ?? false,
       busy: false,
     }));
+  }
+
+  /** What the next leader needs to know of the primary, once this one saw it alive. */
+  handover(): Handover | undefined {
+    if (this.primaryLastSeen === undefined) return undefined;
+    return {
+      primary: this.target.recorded().primary,
+      semiSync: this.primaryLastSeen.semiSync,
+      acking: this.watches.filter((watch) => watch.wasAcking).map((watch) => watch.node.name),
+    };
   }
 
   /** Watch until `stop`. */

@@ -300,10 +300,12 @@ class RecordServer {
   }
 
   private published(): string {
+    const handover = this.manager.handover();
     const status: PublishedManagerStatus = {
       leader: this.leader.pod,
       since: this.leader.since,
       ...this.manager.status(),
+      ...(handover === undefined ? {} : { handover }),
     };
     return JSON.stringify(status);
   }
@@ -337,7 +339,17 @@ export async function runKubernetesFailoverManager(settings: KubernetesFailoverS
   const since = new Date().toISOString();
   log(`${settings.podName} leads`);
   const record = new TopologyRecord(core, settings.namespace, settings.topologyConfigMap);
-  const manager = new FailoverManager(await kubernetesTarget(settings, core, record), {
+  const target = await kubernetesTarget(settings, core, record);
+  // What the previous leader knew of the primary: if the primary died with it, this one can still
+  // tell which replica holds every acknowledged write.
+  const handover = readTopologyRecord((await record.read())?.data).manager?.handover;
+  if (handover !== undefined) {
+    log(
+      `the previous leader saw ${handover.primary} with ${handover.acking.join(', ') || 'no replica'} acking`,
+    );
+  }
+  const manager = new FailoverManager(target, {
+    ...(handover === undefined ? {} : { handover }),
     user: FAILOVER_DB_USER,
     password: settings.failoverPassword,
     replicationPassword: settings.replicationPassword,

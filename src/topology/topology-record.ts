@@ -13,7 +13,7 @@
    the Kubernetes client's models are data-only classes; its serializer takes plain objects */
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import { z } from 'zod';
-import type { ManagerStatus, RoleChange, RoleChangeCommand } from './failover-manager.js';
+import type { Handover, ManagerStatus, RoleChange, RoleChangeCommand } from './failover-manager.js';
 
 type Data = Record<string, string>;
 
@@ -43,9 +43,21 @@ const answerSchema = z.object({
   error: z.string().optional(),
 });
 
+const semiSyncSchema = z.object({
+  primaryEnabled: z.boolean(),
+  primaryActive: z.boolean(),
+  ackingReplicas: z.number(),
+  commitsWithoutAck: z.number(),
+  replicaEnabled: z.boolean(),
+  replicaActive: z.boolean(),
+});
+
 const publishedStatusSchema = z.object({
   leader: z.string(),
   since: z.string(),
+  handover: z
+    .object({ primary: z.string(), semiSync: semiSyncSchema, acking: z.array(z.string()) })
+    .optional(),
   primary: z.string(),
   waiting: z.string().optional(),
   lastChange: roleChange.optional(),
@@ -76,6 +88,8 @@ export interface PublishedManagerStatus extends ManagerStatus {
   readonly leader: string;
   /** When it began to lead. */
   readonly since: string;
+  /** For the next leader: what this one knew of the primary when it last saw it alive. */
+  readonly handover?: Handover;
 }
 
 /** What the record holds; a value that does not parse is left out (and named in `unreadable`). */

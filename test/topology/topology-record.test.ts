@@ -46,6 +46,37 @@ describe('readTopologyRecord', () => {
   });
 });
 
+describe("readTopologyRecord, the leader's status", () => {
+  const semiSync = {
+    primaryEnabled: true,
+    primaryActive: true,
+    ackingReplicas: 1,
+    commitsWithoutAck: 0,
+    replicaEnabled: false,
+    replicaActive: false,
+  };
+  const manager = {
+    leader: 'quire-failover-a',
+    since: '2026-12-03T10:00:00.000Z',
+    primary: 'quire-mariadb-0',
+    errant: [],
+    handover: { primary: 'quire-mariadb-0', semiSync, acking: ['quire-mariadb-1'] },
+  };
+
+  it('reads what the next leader is handed: the semi-sync state and the acking replicas', () => {
+    expect(readTopologyRecord({ manager: JSON.stringify(manager) }).manager?.handover).toEqual(
+      manager.handover,
+    );
+  });
+
+  it("refuses a handover without the primary's semi-sync state", () => {
+    const partial = { primary: manager.handover.primary, acking: manager.handover.acking };
+    expect(
+      readTopologyRecord({ manager: JSON.stringify({ ...manager, handover: partial }) }).unreadable,
+    ).toEqual(['manager']);
+  });
+});
+
 describe('withoutKey', () => {
   it('drops one key and keeps the others', () => {
     expect(withoutKey({ primary: 'a', request: 'b' }, 'request')).toEqual({ primary: 'a' });
