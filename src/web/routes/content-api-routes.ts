@@ -190,37 +190,26 @@ export const contentApiRoutes: FastifyPluginAsyncZod = (app) => {
     );
   }
 
-  app.get('/tags/', browse, (request, reply) =>
-    respond(request, reply, request.query.key, (db, site) =>
-      browseTags(db, site, parseBrowseOptions('tags', request.query)),
-    ),
-  );
-  app.get('/tags/:id/', byId, (request, reply) =>
-    respond(request, reply, request.query.key, (db, site) =>
-      readTag(db, site, { id: request.params.id }, parseOptions('tags', request.query)),
-    ),
-  );
-  app.get('/tags/slug/:slug/', bySlug, (request, reply) =>
-    respond(request, reply, request.query.key, (db, site) =>
-      readTag(db, site, { slug: request.params.slug }, parseOptions('tags', request.query)),
-    ),
-  );
-
-  app.get('/authors/', browse, (request, reply) =>
-    respond(request, reply, request.query.key, (db, site) =>
-      browseAuthors(db, site, parseBrowseOptions('authors', request.query)),
-    ),
-  );
-  app.get('/authors/:id/', byId, (request, reply) =>
-    respond(request, reply, request.query.key, (db, site) =>
-      readAuthor(db, site, { id: request.params.id }, parseOptions('authors', request.query)),
-    ),
-  );
-  app.get('/authors/slug/:slug/', bySlug, (request, reply) =>
-    respond(request, reply, request.query.key, (db, site) =>
-      readAuthor(db, site, { slug: request.params.slug }, parseOptions('authors', request.query)),
-    ),
-  );
+  for (const [resource, browseAll, readOne] of [
+    ['tags', browseTags, readTag],
+    ['authors', browseAuthors, readAuthor],
+  ] as const) {
+    app.get(`/${resource}/`, browse, (request, reply) =>
+      respond(request, reply, request.query.key, (db, site) =>
+        browseAll(db, site, parseBrowseOptions(resource, request.query)),
+      ),
+    );
+    app.get(`/${resource}/:id/`, byId, (request, reply) =>
+      respond(request, reply, request.query.key, (db, site) =>
+        readOne(db, site, { id: request.params.id }, parseOptions(resource, request.query)),
+      ),
+    );
+    app.get(`/${resource}/slug/:slug/`, bySlug, (request, reply) =>
+      respond(request, reply, request.query.key, (db, site) =>
+        readOne(db, site, { slug: request.params.slug }, parseOptions(resource, request.query)),
+      ),
+    );
+  }
 
   app.get('/settings/', browse, (request, reply) =>
     respond(request, reply, request.query.key, (_db, site) => ghostSettings(site)),
