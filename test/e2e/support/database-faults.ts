@@ -52,6 +52,17 @@ export function databaseFaults(stack: () => E2eStack): void {
       const s = stack();
       const primary = await recorded(s);
       const replica = DB_PODS.find((pod) => pod !== primary) ?? '';
+      // The manager must have seen the replica acking (a replica it never saw acking is not known
+      // to hold every acknowledged write: then waiting is right); a pod made again by an earlier
+      // test may take it a while to reach.
+      await eventually(`the manager seeing ${replica} acking`, 2 * MINUTE, async () => {
+        const published = (
+          await s.k(['get', 'configmap', 'quire-mariadb-topology', '-o', 'jsonpath={.data.manager}'])
+        ).trim();
+        const handover = (JSON.parse(published) as { handover?: { primary: string; acking: string[] } })
+          .handover;
+        return handover?.primary === primary && handover.acking.includes(replica) ? true : undefined;
+      });
       const writes = writeThroughService(s, replica, label, 200);
       writes.catch(() => undefined); // awaited below; a failed check before must not leave it unhandled
       await new Promise((resolve) => setTimeout(resolve, 3000));
